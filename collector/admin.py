@@ -1,0 +1,95 @@
+"""Admin HTTP endpoint (loopback by default): health, stats, flush, and SQL for `tailhouse sql`.
+
+`POST /query` exists because chDB allows one engine per data directory: while the service holds
+the embedded store, `tailhouse sql` asks the service to run the query instead of opening it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from clickhouse_connect.driver.client import Client
+
+if TYPE_CHECKING:
+    from .service import Service
+
+log = logging.getLogger(__name__)
+
+QUERY_FORMATS = {
+    "table": "PrettyCompactMonoBlock",
+    "tsv": "TabSeparatedWithNames",
+    "jsoneachrow": "JSONEachRow",
+}
+
+
+def clickhouse_format(name: str) -> str:
+    """ClickHouse output format for a `tailhouse sql --format` name (case-insensitive)."""
+    try:
+        return QUERY_FORMATS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r} (use table, TSV or JSONEachRow)") from None
+
+
+class AdminServer:
+    """aiohttp app bound to service.telemetry.admin.endpoint."""
+
+    def __init__(self, service: "Service", endpoint: str) -> None:
+        self._service = service
+        self._endpoint = endpoint
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=16 * 2**20)
+        app.router.add_get("/health", self._health)
+        app.router.add_get("/stats", self._stats)
+        app.router.add_post("/flush", self._flush)
+        app.router.add_post("/query", self._query)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        host, _, port = self._endpoint.rpartition(":")
+        site = web.TCPSite(self._runner, host, int(port))
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1] if sockets else int(port)
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _health(self, request: web.Request) -> web.Response:
+        ok, reason = self._service.health()
+        return web.json_response({"status": "ok" if ok else "unavailable", "reason": reason}, status=200 if ok else 503)
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self._service.stats.as_dict())
+
+    async def _flush(self, request: web.Request) -> web.Response:
+        await self._service.flush()
+        return web.json_response({"flushed": True})
+
+    async def _query(self, request: web.Request) -> web.Response:
+        sql = await request.text()
+        if not sql.strip():
+            return web.json_response({"error": "empty query: send the SQL as the request body"}, status=400)
+        try:
+            fmt = clickhouse_format(request.query.get("format", "table"))
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        exporter = self._service.query_exporter()
+        if exporter is None:
+            return web.json_response({"error": "no clickhouse exporter configured"}, status=503)
+        try:
+            body = await asyncio.to_thread(run_sql, exporter.query_client(), sql, fmt)
+        except Exception as exc:
+            log.info("admin query failed: %s", exc)
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def run_sql(client: Client, sql: str, fmt: str) -> bytes:
+    """Run `sql` with the client's default database and return ClickHouse's output in format `fmt`."""
+    return bytes(client.raw_query(sql.strip().rstrip(";"), fmt=fmt))

@@ -1,0 +1,147 @@
+"""`tailhouse` command line: run, validate, sql."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from .admin import clickhouse_format, run_sql
+from .config import ClickHouseExporterConfig, Config, load_config
+from .config_loader import ConfigError
+
+log = logging.getLogger("tailhouse")
+
+EXIT_CONFIG = 2
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper().replace("WARN", "WARNING").replace("WARNINGING", "WARNING"), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _load(path: str) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"tailhouse: invalid config {path}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+async def _run(config: Config) -> None:
+    from .service import Service  # heavy imports (grpc, chdb) only for `run`
+
+    service = Service(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await service.start()
+    line = ", ".join(f"{e.component} {e.protocol} {e.address}" for e in service.endpoints)
+    print(f"tailhouse started: {line}", flush=True)
+    log.info("started: %s", line)
+    await stop.wait()
+    log.info("stopping: flushing pending data (up to %.0fs)", config.service.shutdown_timeout)
+    await service.stop()
+    log.info("stopped")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    _setup_logging(config.service.telemetry.logs.level)
+    asyncio.run(_run(config))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    pipelines = ", ".join(config.service.pipelines)
+    print(f"{args.config}: valid (pipelines: {pipelines})")
+    return 0
+
+
+def _admin_query(config: Config, sql: str, fmt: str) -> bytes | None:
+    """Ask a running service to run the query; None when no service answers."""
+    host, _, port = config.service.telemetry.admin.endpoint.rpartition(":")
+    if host in ("0.0.0.0", "", "::", "[::]"):
+        host = "127.0.0.1"
+    url = f"http://{host}:{port}/query?" + urllib.parse.urlencode({"format": fmt})
+    req = urllib.request.Request(url, data=sql.encode(), method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=300) as resp:
+            return resp.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")
+        try:
+            detail = json.loads(detail)["error"]
+        except (ValueError, KeyError):
+            pass
+        raise RuntimeError(detail) from None
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def _first_exporter(config: Config) -> ClickHouseExporterConfig:
+    for exporter in config.exporters.values():
+        if isinstance(exporter, ClickHouseExporterConfig):
+            return exporter
+    raise ConfigError("exporters", "no clickhouse exporter to query")
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    try:
+        clickhouse_format(args.format)
+        out = _admin_query(config, args.query, args.format)
+        if out is None:
+            from exporters.clickhouse.client import make_client
+
+            exporter = _first_exporter(config)
+            client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
+                                 exporter.timeout, exporter.database)
+            try:
+                out = run_sql(client, args.query, clickhouse_format(args.format))
+            finally:
+                client.close()
+    except Exception as exc:
+        print(f"tailhouse sql: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(out)
+    sys.stdout.flush()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tailhouse", description="OpenTelemetry and Cloudflare Workers tail events into ClickHouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run the collector in the foreground")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("validate", help="check a config file and exit")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("sql", help="run a query against the configured ClickHouse")
+    p.add_argument("--config", required=True)
+    p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
+    p.add_argument("query")
+    p.set_defaults(func=cmd_sql)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tailhouse` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,250 @@
+"""Collector-style configuration: receivers, processors, exporters and service pipelines.
+
+Components are named `type` or `type/name` (as in the OpenTelemetry Collector); the type picks
+the config dataclass. `load_config` validates everything at start and raises `ConfigError`
+naming the key path of the first problem.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config_loader import ByteSize, ConfigError, Duration, build, substitute_env
+
+SIGNALS = ("traces", "logs", "metrics")
+
+
+def _check_endpoint(endpoint: str, path: str) -> None:
+    host, sep, port = endpoint.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(path, f"expected host:port, got {endpoint!r}")
+
+
+@dataclass
+class GrpcProtocolConfig:
+    endpoint: str = "0.0.0.0:4317"
+    max_recv_msg_size_mib: int = 16
+
+    def validate(self, path: str) -> None:
+        _check_endpoint(self.endpoint, f"{path}.endpoint")
+        if self.max_recv_msg_size_mib <= 0:
+            raise ConfigError(f"{path}.max_recv_msg_size_mib", "must be positive")
+
+
+@dataclass
+class OtlpProtocols:
+    grpc: GrpcProtocolConfig | None = None
+
+
+@dataclass
+class OtlpReceiverConfig:
+    protocols: OtlpProtocols = field(default_factory=OtlpProtocols)
+
+    def validate(self, path: str) -> None:
+        if self.protocols.grpc is None:
+            raise ConfigError(f"{path}.protocols", "enable at least one protocol (grpc)")
+
+
+@dataclass
+class BatchProcessorConfig:
+    send_batch_size: int = 8192
+    send_batch_max_bytes: ByteSize = ByteSize(32 * 2**20)
+    timeout: Duration = Duration(1.0)
+
+    def validate(self, path: str) -> None:
+        if self.send_batch_size <= 0:
+            raise ConfigError(f"{path}.send_batch_size", "must be positive")
+        if self.send_batch_max_bytes <= 0:
+            raise ConfigError(f"{path}.send_batch_max_bytes", "must be positive")
+        if self.timeout <= 0:
+            raise ConfigError(f"{path}.timeout", "must be positive")
+
+
+@dataclass
+class RetryConfig:
+    """Exponential backoff with jitter, as the Collector's `retry_on_failure`."""
+
+    enabled: bool = True
+    initial_interval: Duration = Duration(1.0)
+    randomization_factor: float = 0.5
+    multiplier: float = 1.5
+    max_interval: Duration = Duration(30.0)
+    max_elapsed_time: Duration = Duration(300.0)
+
+    def validate(self, path: str) -> None:
+        if not 0 <= self.randomization_factor <= 1:
+            raise ConfigError(f"{path}.randomization_factor", "must be between 0 and 1")
+        if self.multiplier < 1:
+            raise ConfigError(f"{path}.multiplier", "must be at least 1")
+        if self.initial_interval <= 0:
+            raise ConfigError(f"{path}.initial_interval", "must be positive")
+
+
+@dataclass
+class SendingConfig:
+    """How the exporter writes: parallel inserts and how much one insert may coalesce."""
+
+    num_consumers: int = 2
+    max_insert_items: int = 200_000
+
+    def validate(self, path: str) -> None:
+        if self.num_consumers <= 0:
+            raise ConfigError(f"{path}.num_consumers", "must be positive")
+        if self.max_insert_items <= 0:
+            raise ConfigError(f"{path}.max_insert_items", "must be positive")
+
+
+@dataclass
+class ClickHouseExporterConfig:
+    endpoint: str = "chdb://./data/clickhouse"
+    database: str = "tailhouse"
+    username: str = ""
+    password: str = ""
+    create_schema: bool = True
+    ttl: Duration = Duration(0)
+    timeout: Duration = Duration(30.0)
+    retry_on_failure: RetryConfig = field(default_factory=RetryConfig)
+    sending: SendingConfig = field(default_factory=SendingConfig)
+
+    def validate(self, path: str) -> None:
+        scheme = self.endpoint.split("://", 1)[0] if "://" in self.endpoint else ""
+        if scheme not in ("chdb", "http", "https"):
+            raise ConfigError(f"{path}.endpoint", f"expected chdb://PATH or http(s)://host:port, got {self.endpoint!r}")
+        if not self.database.replace("_", "").isalnum():
+            raise ConfigError(f"{path}.database", f"expected a plain identifier, got {self.database!r}")
+
+
+@dataclass
+class PipelineConfig:
+    receivers: list[str] = field(default_factory=list)
+    processors: list[str] = field(default_factory=list)
+    exporters: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AdminConfig:
+    endpoint: str = "127.0.0.1:13133"
+
+    def validate(self, path: str) -> None:
+        _check_endpoint(self.endpoint, f"{path}.endpoint")
+
+
+@dataclass
+class LogsConfig:
+    level: str = "info"
+
+    def validate(self, path: str) -> None:
+        if self.level.lower() not in ("debug", "info", "warning", "warn", "error"):
+            raise ConfigError(f"{path}.level", f"expected debug, info, warn or error, got {self.level!r}")
+
+
+@dataclass
+class TelemetryConfig:
+    admin: AdminConfig = field(default_factory=AdminConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
+
+
+@dataclass
+class ServiceConfig:
+    pipelines: dict[str, PipelineConfig] = field(default_factory=dict)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    shutdown_timeout: Duration = Duration(30.0)
+
+
+# component type -> config dataclass
+RECEIVER_TYPES: dict[str, type] = {"otlp": OtlpReceiverConfig}
+PROCESSOR_TYPES: dict[str, type] = {"batch": BatchProcessorConfig}
+EXPORTER_TYPES: dict[str, type] = {"clickhouse": ClickHouseExporterConfig}
+
+
+@dataclass
+class Config:
+    receivers: dict[str, Any]
+    processors: dict[str, Any]
+    exporters: dict[str, Any]
+    service: ServiceConfig
+    base_dir: Path
+
+    def chdb_path(self, exporter: ClickHouseExporterConfig) -> Path | None:
+        """Filesystem path of a `chdb://` endpoint (relative paths are relative to the config file)."""
+        if not exporter.endpoint.startswith("chdb://"):
+            return None
+        raw = exporter.endpoint[len("chdb://"):]
+        p = Path(raw)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+
+def _components(raw: object, kinds: dict[str, type], section: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(section, f"expected a mapping, got {type(raw).__name__}")
+    out: dict[str, Any] = {}
+    for name, body in raw.items():
+        kind = str(name).split("/", 1)[0]
+        if kind not in kinds:
+            raise ConfigError(f"{section}.{name}", f"unknown {section[:-1]} type {kind!r} (known: {', '.join(sorted(kinds))})")
+        out[str(name)] = build(kinds[kind], body, f"{section}.{name}")
+    return out
+
+
+def parse_config(text: str, base_dir: Path, environ: dict[str, str] | None = None) -> Config:
+    """Parse and validate config text; raises ConfigError naming the offending key path."""
+    try:
+        raw = yaml.safe_load(substitute_env(text, environ))
+    except yaml.YAMLError as exc:
+        raise ConfigError("", f"not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("", "the config file must be a mapping with receivers, processors, exporters and service")
+    for key in raw:
+        if key not in ("receivers", "processors", "exporters", "service", "extensions"):
+            raise ConfigError(str(key), "unknown top-level key (known: receivers, processors, exporters, service)")
+    cfg = Config(
+        receivers=_components(raw.get("receivers"), RECEIVER_TYPES, "receivers"),
+        processors=_components(raw.get("processors"), PROCESSOR_TYPES, "processors"),
+        exporters=_components(raw.get("exporters"), EXPORTER_TYPES, "exporters"),
+        service=build(ServiceConfig, raw.get("service"), "service"),
+        base_dir=base_dir,
+    )
+    _check_pipelines(cfg)
+    return cfg
+
+
+def _check_pipelines(cfg: Config) -> None:
+    if not cfg.service.pipelines:
+        raise ConfigError("service.pipelines", "define at least one pipeline (traces, logs or metrics)")
+    for name, pipe in cfg.service.pipelines.items():
+        path = f"service.pipelines.{name}"
+        if name.split("/", 1)[0] not in SIGNALS:
+            raise ConfigError(path, f"a pipeline is named after its signal: traces, logs or metrics (optionally /name), got {name!r}")
+        for kind, names, defined in (
+            ("receivers", pipe.receivers, cfg.receivers),
+            ("processors", pipe.processors, cfg.processors),
+            ("exporters", pipe.exporters, cfg.exporters),
+        ):
+            for i, comp in enumerate(names):
+                if comp not in defined:
+                    raise ConfigError(f"{path}.{kind}[{i}]", f"{kind[:-1]} {comp!r} is not defined under {kind}")
+        if not pipe.receivers:
+            raise ConfigError(f"{path}.receivers", "a pipeline needs at least one receiver")
+        if not pipe.exporters:
+            raise ConfigError(f"{path}.exporters", "a pipeline needs at least one exporter")
+        if len(pipe.processors) > 1:
+            raise ConfigError(f"{path}.processors", "at most one batch processor per pipeline")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read, substitute `${env:…}`, parse and validate a config file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {p}: {exc.strerror}") from exc
+    return parse_config(text, p.resolve().parent)

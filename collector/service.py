@@ -1,0 +1,121 @@
+"""Builds receivers → batchers → exporters from a Config and runs them (the component model)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from exporters.clickhouse.exporter import ClickHouseExporter
+
+from .admin import AdminServer
+from .batching.batcher import Batcher
+from .config import BatchProcessorConfig, ClickHouseExporterConfig, Config, OtlpReceiverConfig
+from .intake import Intake
+from .otlp_requests import Signal
+from .receivers.otlp_grpc import OtlpGrpcReceiver
+from .stats import Stats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A listening endpoint, for the start line and for tests."""
+
+    component: str
+    protocol: str
+    address: str
+
+
+class Service:
+    """One running collector: every pipeline of a Config."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.stats = Stats()
+        self.exporters: dict[str, ClickHouseExporter] = {}
+        self._batchers: list[Batcher] = []
+        self._receivers: list[OtlpGrpcReceiver] = []
+        self._admin: AdminServer | None = None
+        self.endpoints: list[Endpoint] = []
+        self._started = False
+
+    async def start(self) -> None:
+        """Connect exporters (applying migrations), then start batchers, receivers and admin."""
+        cfg = self.config
+        pipelines = {name: (Signal(name.split("/", 1)[0]), p) for name, p in cfg.service.pipelines.items()}
+        exporter_signals: dict[str, list[Signal]] = {}
+        for signal, p in pipelines.values():
+            for e in p.exporters:
+                exporter_signals.setdefault(e, [])
+                if signal not in exporter_signals[e]:
+                    exporter_signals[e].append(signal)
+        for name, signals in exporter_signals.items():
+            ecfg: ClickHouseExporterConfig = cfg.exporters[name]
+            exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats)
+            await exporter.start(signals)
+            self.exporters[name] = exporter
+            where = str(cfg.chdb_path(ecfg)) if ecfg.endpoint.startswith("chdb://") else ecfg.endpoint
+            self.endpoints.append(Endpoint(name, "clickhouse", f"{where} (database {ecfg.database})"))
+
+        feeds: dict[str, dict[Signal, list[Batcher]]] = {r: {} for r in cfg.receivers}
+        for signal, p in pipelines.values():
+            batch_cfg: BatchProcessorConfig = cfg.processors[p.processors[0]] if p.processors else BatchProcessorConfig()
+            for e in p.exporters:
+                b = Batcher(signal, batch_cfg, self.exporters[e].submit)
+                b.start()
+                self._batchers.append(b)
+                for r in p.receivers:
+                    feeds[r].setdefault(signal, []).append(b)
+
+        for name, rcfg in cfg.receivers.items():
+            if not feeds[name]:
+                log.warning("receiver %s is in no pipeline; not started", name)
+                continue
+            assert isinstance(rcfg, OtlpReceiverConfig)
+            intake = Intake(name, feeds[name], self.stats)
+            if rcfg.protocols.grpc is not None:
+                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake)
+                await receiver.start()
+                self._receivers.append(receiver)
+                self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint))
+
+        self._admin = AdminServer(self, cfg.service.telemetry.admin.endpoint)
+        await self._admin.start()
+        host = cfg.service.telemetry.admin.endpoint.rpartition(":")[0]
+        self.endpoints.append(Endpoint("admin", "http", f"http://{host}:{self._admin.port}"))
+        self._started = True
+
+    def endpoint(self, protocol: str) -> str:
+        """Address of the first endpoint speaking `protocol`."""
+        return next(e.address for e in self.endpoints if e.protocol == protocol)
+
+    async def flush(self) -> None:
+        """Hand every pending batch to the exporters now."""
+        for b in self._batchers:
+            await b.flush()
+
+    async def stop(self) -> None:
+        """Stop intake, write what was accepted (within shutdown_timeout), then close everything."""
+        grace = self.config.service.shutdown_timeout
+        await asyncio.gather(*(r.stop(grace) for r in self._receivers))
+        for b in self._batchers:
+            await b.close()
+        for name, e in self.exporters.items():
+            if not await e.drain(grace):
+                log.error("exporter %s: shutdown_timeout (%.0fs) passed with data still unwritten", name, grace)
+            await e.shutdown()
+        if self._admin:
+            await self._admin.stop()
+        self._started = False
+
+    def health(self) -> tuple[bool, str]:
+        """(healthy, reason)."""
+        if not self._started:
+            return False, "starting or stopping"
+        return True, ""
+
+    def query_exporter(self) -> ClickHouseExporter | None:
+        """The exporter `tailhouse sql` queries (the first one)."""
+        return next(iter(self.exporters.values()), None)

@@ -1,0 +1,206 @@
+"""The ClickHouse exporter: raw `FORMAT Protobuf` inserts of batched OTLP requests.
+
+Batches of one signal are written by `num_consumers` parallel workers. A worker that becomes free
+takes every batch already waiting (up to `max_insert_items`) into one insert: under load inserts
+grow, which amortises ClickHouse's fixed cost per insert (analysing the mapping views), and at low
+load a batch is written as soon as it is handed over. Retryable errors are retried with backoff;
+on a permanent error the requests are inserted one by one so only the bad ones fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clickhouse_connect.driver.client import Client
+from google.protobuf.internal.encoder import _VarintBytes
+
+from collector.batching.batcher import Batch, PendingRequest
+from collector.config import ClickHouseExporterConfig
+from collector.otlp_requests import Signal
+from collector.stats import Stats
+
+from ..retry import Backoff, is_retryable
+from .client import make_client
+from .events_table import TableOptions
+from .landing_schema import LANDING_TABLES, insert_settings
+from .migrations import migrate
+
+log = logging.getLogger(__name__)
+
+
+class ExportError(Exception):
+    """Storing a request failed; `retryable` says whether the client should send it again."""
+
+    def __init__(self, message: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def length_delimited(payloads: list[bytes]) -> bytes:
+    """Requests framed as ClickHouse's `Protobuf` format expects: varint length, then message."""
+    return b"".join(_VarintBytes(len(p)) + p for p in payloads)
+
+
+@dataclass
+class _SignalQueue:
+    batches: asyncio.Queue[Batch] = field(default_factory=asyncio.Queue)
+    workers: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class ClickHouseExporter:
+    """Writes batches to ClickHouse (embedded chDB or a server) through the landing tables."""
+
+    def __init__(self, name: str, config: ClickHouseExporterConfig, chdb_path: Path | None, stats: Stats) -> None:
+        self.name = name
+        self.config = config
+        self._chdb_path = chdb_path
+        self._stats = stats
+        self._queues: dict[Signal, _SignalQueue] = {}
+        self._clients: list[Client] = []
+        self._query_client: Client | None = None
+        self._backoff = Backoff(
+            initial_interval=config.retry_on_failure.initial_interval,
+            multiplier=config.retry_on_failure.multiplier,
+            randomization_factor=config.retry_on_failure.randomization_factor,
+            max_interval=config.retry_on_failure.max_interval,
+            max_elapsed_time=config.retry_on_failure.max_elapsed_time,
+        )
+        self._rng = random.Random()
+
+    @property
+    def database(self) -> str:
+        return self.config.database
+
+    def new_client(self, database: str | None = None) -> Client:
+        """A fresh client for this exporter's endpoint (optionally with a default database)."""
+        return make_client(self.config.endpoint, self._chdb_path, self.config.username, self.config.password,
+                           self.config.timeout, database)
+
+    def query_client(self) -> Client:
+        """A client for ad-hoc queries, apart from the insert workers' (shares the embedded engine)."""
+        if self._query_client is None:
+            self._query_client = self.new_client(self.database)
+            self._clients.append(self._query_client)
+        return self._query_client
+
+    async def start(self, signals: list[Signal]) -> None:
+        """Connect, apply schema migrations (when create_schema), and start the insert workers."""
+        client = await asyncio.to_thread(self.new_client)
+        self._clients.append(client)
+        if self.config.create_schema:
+            options = TableOptions(ttl_days=int(self.config.ttl // 86400))
+            applied = await asyncio.to_thread(migrate, client, self.database, options)
+            if applied:
+                log.info("exporter %s: schema migrations %s applied to %s", self.name, applied, self.database)
+        for signal in signals:
+            q = _SignalQueue()
+            for i in range(self.config.sending.num_consumers):
+                c = client if i == 0 else await asyncio.to_thread(self.new_client)
+                if c is not client:
+                    self._clients.append(c)
+                q.workers.append(asyncio.create_task(self._worker(signal, q, c), name=f"{self.name}-{signal.value}-{i}"))
+            self._queues[signal] = q
+
+    async def submit(self, batch: Batch) -> None:
+        """Queue a batch for writing (the futures of its requests complete when it is stored)."""
+        self._stats.of(batch.signal).pending_items += batch.items
+        await self._queues[batch.signal].batches.put(batch)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until every queued batch is written; False if that took longer than `timeout`."""
+        async def _all() -> None:
+            for q in self._queues.values():
+                await q.batches.join()
+        try:
+            await asyncio.wait_for(_all(), timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    async def shutdown(self) -> None:
+        """Stop the workers and close the clients."""
+        for q in self._queues.values():
+            for w in q.workers:
+                w.cancel()
+            await asyncio.gather(*q.workers, return_exceptions=True)
+        for c in self._clients:
+            try:
+                c.close()
+            except Exception:  # closing a client that lost its server must not stop shutdown
+                log.warning("exporter %s: closing a ClickHouse client failed", self.name, exc_info=True)
+        self._clients.clear()
+
+    async def _worker(self, signal: Signal, q: _SignalQueue, client: Client) -> None:
+        while True:
+            first = await q.batches.get()
+            taken = [first]
+            items = first.items
+            while items < self.config.sending.max_insert_items and not q.batches.empty():
+                nxt = q.batches.get_nowait()
+                taken.append(nxt)
+                items += nxt.items
+            requests = [r for b in taken for r in b.requests]
+            try:
+                await self._store(signal, client, requests)
+            finally:
+                self._stats.of(signal).pending_items -= items
+                for _ in taken:
+                    q.batches.task_done()
+
+    async def _store(self, signal: Signal, client: Client, requests: list[PendingRequest]) -> None:
+        stats = self._stats.of(signal)
+        try:
+            await self._insert_with_retry(signal, client, [r.payload for r in requests])
+        except ExportError as exc:
+            if exc.retryable or len(requests) == 1:
+                self._fail(signal, requests, exc)
+                return
+            log.warning("exporter %s: %s insert of %d requests failed permanently (%s); isolating the bad ones",
+                        self.name, signal.value, len(requests), exc)
+            for r in requests:
+                await self._store(signal, client, [r])
+            return
+        stats.written_items += sum(r.items for r in requests)
+        stats.batches += 1
+        for r in requests:
+            if not r.done.done():
+                r.done.set_result(None)
+
+    def _fail(self, signal: Signal, requests: list[PendingRequest], exc: ExportError) -> None:
+        self._stats.of(signal).failed_items += sum(r.items for r in requests)
+        for r in requests:
+            if not r.done.done():
+                r.done.set_exception(exc)
+
+    async def _insert_with_retry(self, signal: Signal, client: Client, payloads: list[bytes]) -> None:
+        body = length_delimited(payloads)
+        settings = insert_settings(signal.request_message)
+        # Same bytes, same token: a retry after an ambiguous failure is stored once.
+        settings["insert_deduplication_token"] = hashlib.sha256(body).hexdigest()
+        settings["deduplicate_blocks_in_dependent_materialized_views"] = "1"
+        table = f"`{self.database}`.{LANDING_TABLES[signal.request_message]}"
+        delays = self._backoff.delays(self._rng) if self.config.retry_on_failure.enabled else iter(())
+        started = time.monotonic()
+        while True:
+            try:
+                await asyncio.to_thread(client.raw_insert, table, None, body, settings, "Protobuf")
+                return
+            except Exception as exc:
+                retryable = is_retryable(exc)
+                if not retryable:
+                    raise ExportError(f"ClickHouse refused the {signal.value} data: {exc}", retryable=False) from exc
+                wait = next(delays, None)
+                if wait is None:
+                    raise ExportError(
+                        f"ClickHouse unavailable for {time.monotonic() - started:.0f}s: {exc}", retryable=True
+                    ) from exc
+                self._stats.of(signal).retries += 1
+                log.warning("exporter %s: %s insert failed (%s); retrying in %.1fs", self.name, signal.value,
+                            str(exc).splitlines()[0][:300], wait)
+                await asyncio.sleep(wait)

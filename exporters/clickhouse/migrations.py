@@ -1,0 +1,80 @@
+"""Versioned schema migrations, recorded in a `schema_migrations` table.
+
+A migration is an ordered list of statements. Released migrations never change: a later release
+that needs a different view or column adds a new migration, so an existing store upgrades in
+place on the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from .events_table import TableOptions, events_ddl, trace_lookup_ddl
+from .landing_schema import LANDING_TABLES, landing_columns
+from .otlp_views import VIEW_SELECTS
+
+log = logging.getLogger(__name__)
+
+
+class CommandClient(Protocol):
+    """The part of a clickhouse-connect client migrations need."""
+
+    def command(self, cmd: str, parameters: object = None, data: object = None, settings: object = None) -> object: ...
+
+    def query(self, query: str, parameters: object = None, settings: object = None) -> object: ...
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: Callable[[str, TableOptions], list[str]]
+
+
+def _initial_schema(db: str, options: TableOptions) -> list[str]:
+    stmts = [events_ddl(db, options), *trace_lookup_ddl(db)]
+    for message, table in LANDING_TABLES.items():
+        stmts.append(f"CREATE TABLE IF NOT EXISTS `{db}`.{table} (\n  {landing_columns(message)}\n) ENGINE = Null")
+    for view, select in VIEW_SELECTS.items():
+        stmts.append(f"CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.{view} TO `{db}`.events AS\n{select(db)}")
+    return stmts
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "events table, OTLP landing tables and mapping views", _initial_schema),
+]
+
+
+def schema_statements(db: str, options: TableOptions) -> list[str]:
+    """Every DDL statement of the current schema, in order (for `tailhouse schema` and tests)."""
+    stmts = [f"CREATE DATABASE IF NOT EXISTS `{db}`"]
+    for m in MIGRATIONS:
+        stmts += m.statements(db, options)
+    return stmts
+
+
+def migrate(client: CommandClient, db: str, options: TableOptions) -> list[int]:
+    """Apply the migrations not yet recorded in `db`.schema_migrations; return the versions applied."""
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{db}`")
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS `{db}`.schema_migrations "
+        "(version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version"
+    )
+    done = {int(r[0]) for r in client.query(f"SELECT version FROM `{db}`.schema_migrations").result_rows}
+    applied: list[int] = []
+    for m in MIGRATIONS:
+        if m.version in done:
+            continue
+        log.info("applying schema migration %d (%s) to database %s", m.version, m.name, db)
+        for stmt in m.statements(db, options):
+            client.command(stmt)
+        client.command(
+            f"INSERT INTO `{db}`.schema_migrations (version, name) VALUES ({m.version}, %(name)s)",
+            parameters={"name": m.name},
+        )
+        applied.append(m.version)
+    if options.ttl_days > 0:
+        client.command(f"ALTER TABLE `{db}`.events MODIFY TTL toDateTime(timestamp) + INTERVAL {options.ttl_days} DAY")
+    return applied

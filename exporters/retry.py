@@ -1,0 +1,93 @@
+"""Retry policy: exponential backoff with jitter, and which errors deserve a retry.
+
+Mirrors the OpenTelemetry Collector's `retry_on_failure`: the n-th wait is
+`initial_interval * multiplier**n`, capped at `max_interval`, then randomised by
+±`randomization_factor`; retrying stops once `max_elapsed_time` has passed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
+# ClickHouse error codes that describe a passing condition of the server, not of the data.
+RETRYABLE_CLICKHOUSE_CODES: frozenset[int] = frozenset(
+    {
+        3,    # UNEXPECTED_END_OF_FILE (connection cut mid-stream)
+        60,   # UNKNOWN_TABLE: table detached/renamed/being recreated
+        81,   # UNKNOWN_DATABASE: database not yet (re)created
+        159,  # TIMEOUT_EXCEEDED
+        164,  # READONLY
+        202,  # TOO_MANY_SIMULTANEOUS_QUERIES
+        203,  # NO_FREE_CONNECTION
+        209,  # SOCKET_TIMEOUT
+        210,  # NETWORK_ERROR
+        236,  # ABORTED
+        241,  # MEMORY_LIMIT_EXCEEDED
+        242,  # TABLE_IS_READ_ONLY
+        252,  # TOO_MANY_PARTS
+        285,  # TOO_FEW_LIVE_REPLICAS
+        319,  # UNKNOWN_STATUS_OF_INSERT
+        394,  # QUERY_WAS_CANCELLED
+        425,  # SYSTEM_ERROR
+        439,  # CANNOT_SCHEDULE_TASK
+        473,  # DEADLOCK_AVOIDED
+        999,  # KEEPER_EXCEPTION
+        1000, # POCO_EXCEPTION
+    }
+)
+_CODE = re.compile(r"Code: (\d+)")
+
+
+def clickhouse_error_code(exc: BaseException) -> int | None:
+    """The ClickHouse error code named in an exception's message, if any."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, int):
+        return code
+    m = _CODE.search(str(exc))
+    return int(m.group(1)) if m else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for network trouble and ClickHouse errors about the server's state; False for bad data."""
+    if isinstance(exc, (OperationalError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, DatabaseError):
+        code = clickhouse_error_code(exc)
+        if code is None:
+            # No code: the client failed before ClickHouse answered (e.g. HTTP transport).
+            return True
+        return code in RETRYABLE_CLICKHOUSE_CODES
+    return False
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Backoff schedule; iterate `delays()` for successive waits in seconds."""
+
+    initial_interval: float = 1.0
+    multiplier: float = 1.5
+    randomization_factor: float = 0.5
+    max_interval: float = 30.0
+    max_elapsed_time: float = 300.0
+
+    def delays(self, rng: random.Random | None = None) -> Iterator[float]:
+        """Successive randomised waits; ends when the next wait would pass max_elapsed_time.
+
+        A max_elapsed_time of 0 means no limit.
+        """
+        rnd = rng or random.Random()
+        interval = self.initial_interval
+        elapsed = 0.0
+        while True:
+            delta = self.randomization_factor * interval
+            wait = rnd.uniform(interval - delta, interval + delta)
+            if self.max_elapsed_time and elapsed + wait > self.max_elapsed_time:
+                return
+            elapsed += wait
+            yield wait
+            interval = min(interval * self.multiplier, self.max_interval)
