@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from .batching.batcher import Batcher
-from .otlp_requests import InvalidRequest, ParsedRequest, Signal, parse_request
+from .otlp_requests import InvalidRequest, ParsedRequest, Signal, otlp_kind, parse_request
 from .stats import Stats
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ class Intake:
             log.info("%s: rejected %d %s items: %s", self.receiver, parsed.rejected, signal.value, parsed.error_message)
         if parsed.accepted == 0:
             return parsed
-        futures = [await b.add(parsed.payload, parsed.accepted) for b in self._batchers.get(signal, [])]
+        kind = otlp_kind(signal)
+        futures = [await b.add(kind, parsed.payload, parsed.accepted) for b in self._batchers.get(signal, [])]
         try:
             await asyncio.gather(*futures)
         except Exception:

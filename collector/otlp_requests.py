@@ -28,6 +28,11 @@ class Signal(str, Enum):
         return _REQUEST_NAMES[self]
 
 
+def otlp_kind(signal: Signal) -> str:
+    """Payload kind (batch and landing-table key) of OTLP protobuf requests of `signal`."""
+    return f"otlp_{signal.value}"
+
+
 _REQUEST_NAMES = {
     Signal.TRACES: "ExportTraceServiceRequest",
     Signal.LOGS: "ExportLogsServiceRequest",

@@ -12,7 +12,7 @@ from .admin import AdminServer
 from .batching.batcher import Batcher
 from .config import BatchProcessorConfig, ClickHouseExporterConfig, Config, OtlpReceiverConfig
 from .intake import Intake
-from .otlp_requests import Signal
+from .otlp_requests import Signal, otlp_kind
 from .receivers.otlp_grpc import OtlpGrpcReceiver
 from .stats import Stats
 
@@ -54,7 +54,7 @@ class Service:
         for name, signals in exporter_signals.items():
             ecfg: ClickHouseExporterConfig = cfg.exporters[name]
             exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats)
-            await exporter.start(signals)
+            await exporter.start([otlp_kind(s) for s in signals])
             self.exporters[name] = exporter
             where = str(cfg.chdb_path(ecfg)) if ecfg.endpoint.startswith("chdb://") else ecfg.endpoint
             self.endpoints.append(Endpoint(name, "clickhouse", f"{where} (database {ecfg.database})"))

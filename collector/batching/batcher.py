@@ -1,9 +1,10 @@
-"""Per-signal batching of accepted requests (the `batch` processor).
+"""Per-pipeline batching of accepted requests (the `batch` processor).
 
-A batch is a list of whole OTLP requests kept as bytes. It is handed on when it reaches
-`send_batch_size` items or `send_batch_max_bytes` bytes, or when its oldest request has waited
-`timeout`. Each request carries a future that completes when its batch is stored, so a client
-is acknowledged only once its data is in ClickHouse.
+A batch is a list of whole requests of one payload kind (e.g. OTLP trace requests as protobuf
+bytes), because one batch becomes one insert into that kind's landing table. A batch is handed
+on when it reaches `send_batch_size` items or `send_batch_max_bytes` bytes, or when its oldest
+request has waited `timeout`. Each request carries a future that completes when its batch is
+stored, so a client is acknowledged only once its data is in ClickHouse.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ class PendingRequest:
 
 @dataclass
 class Batch:
-    """Requests of one signal that go to the exporter together."""
+    """Requests of one signal and payload kind that go to the exporter together."""
 
     signal: Signal
+    kind: str
     requests: list[PendingRequest] = field(default_factory=list)
     items: int = 0
     nbytes: int = 0
+    started: float = field(default_factory=time.monotonic)
 
     def add(self, req: PendingRequest) -> None:
         self.requests.append(req)
@@ -48,14 +51,13 @@ Sink = Callable[[Batch], Awaitable[None]]
 
 
 class Batcher:
-    """Collects requests of one signal into batches and hands full or aged batches to `sink`."""
+    """Collects one pipeline's requests into batches (one open batch per payload kind)."""
 
     def __init__(self, signal: Signal, config: BatchProcessorConfig, sink: Sink) -> None:
         self.signal = signal
         self._config = config
         self._sink = sink
-        self._current = Batch(signal)
-        self._oldest: float | None = None
+        self._open: dict[str, Batch] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
@@ -64,23 +66,24 @@ class Batcher:
         """Start the timer that flushes aged batches."""
         self._task = asyncio.create_task(self._timer(), name=f"batcher-{self.signal.value}")
 
-    async def add(self, payload: bytes, items: int) -> asyncio.Future[None]:
+    async def add(self, kind: str, payload: bytes, items: int) -> asyncio.Future[None]:
         """Queue one request; the returned future completes when it is stored (or fails)."""
         if self._closed:
             raise RuntimeError("batcher is shut down")
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._current.add(PendingRequest(payload, items, fut))
-        if self._oldest is None:
-            self._oldest = time.monotonic()
+        batch = self._open.get(kind)
+        if batch is None:
+            batch = self._open[kind] = Batch(self.signal, kind)
             self._wake.set()
-        if self._current.items >= self._config.send_batch_size or self._current.nbytes >= self._config.send_batch_max_bytes:
-            await self._hand_off()
+        batch.add(PendingRequest(payload, items, fut))
+        if batch.items >= self._config.send_batch_size or batch.nbytes >= self._config.send_batch_max_bytes:
+            await self._hand_off(kind)
         return fut
 
     async def flush(self) -> None:
-        """Hand the current batch on now, whatever its size."""
-        if self._current.requests:
-            await self._hand_off()
+        """Hand every open batch on now, whatever its size."""
+        for kind in list(self._open):
+            await self._hand_off(kind)
 
     async def close(self) -> None:
         """Stop the timer and flush what is pending."""
@@ -93,21 +96,25 @@ class Batcher:
                 pass
         await self.flush()
 
-    async def _hand_off(self) -> None:
-        batch, self._current, self._oldest = self._current, Batch(self.signal), None
-        await self._sink(batch)
+    async def _hand_off(self, kind: str) -> None:
+        batch = self._open.pop(kind, None)
+        if batch is not None and batch.requests:
+            await self._sink(batch)
 
     async def _timer(self) -> None:
         while True:
-            if self._oldest is None:
+            if not self._open:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            due = self._oldest + self._config.timeout - time.monotonic()
+            now = time.monotonic()
+            due = min(b.started for b in self._open.values()) + self._config.timeout - now
             if due > 0:
                 await asyncio.sleep(due)
                 continue
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("flushing the %s batch failed", self.signal.value)
+            for kind, batch in list(self._open.items()):
+                if batch.started + self._config.timeout <= now:
+                    try:
+                        await self._hand_off(kind)
+                    except Exception:
+                        log.exception("handing the %s %s batch to the exporter failed", self.signal.value, kind)

@@ -16,13 +16,14 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from clickhouse_connect.driver.client import Client
 from google.protobuf.internal.encoder import _VarintBytes
 
 from collector.batching.batcher import Batch, PendingRequest
 from collector.config import ClickHouseExporterConfig
-from collector.otlp_requests import Signal
+from collector.otlp_requests import Signal, otlp_kind
 from collector.stats import Stats
 
 from ..retry import Backoff, is_retryable
@@ -47,8 +48,27 @@ def length_delimited(payloads: list[bytes]) -> bytes:
     return b"".join(_VarintBytes(len(p)) + p for p in payloads)
 
 
+@dataclass(frozen=True)
+class LandingTarget:
+    """Where and how one payload kind is inserted: table, ClickHouse format, framing, settings."""
+
+    table: str
+    fmt: str
+    frame: Callable[[list[bytes]], bytes]
+    settings: Callable[[], dict[str, str]]
+
+
+def _otlp_target(signal: Signal) -> LandingTarget:
+    message = signal.request_message
+    return LandingTarget(LANDING_TABLES[message], "Protobuf", length_delimited, lambda: insert_settings(message))
+
+
+# payload kind -> landing target; receivers name the kind of what they accept
+LANDING_TARGETS: dict[str, LandingTarget] = {otlp_kind(s): _otlp_target(s) for s in Signal}
+
+
 @dataclass
-class _SignalQueue:
+class _KindQueue:
     batches: asyncio.Queue[Batch] = field(default_factory=asyncio.Queue)
     workers: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -61,7 +81,7 @@ class ClickHouseExporter:
         self.config = config
         self._chdb_path = chdb_path
         self._stats = stats
-        self._queues: dict[Signal, _SignalQueue] = {}
+        self._queues: dict[str, _KindQueue] = {}
         self._clients: list[Client] = []
         self._query_client: Client | None = None
         self._backoff = Backoff(
@@ -89,8 +109,8 @@ class ClickHouseExporter:
             self._clients.append(self._query_client)
         return self._query_client
 
-    async def start(self, signals: list[Signal]) -> None:
-        """Connect, apply schema migrations (when create_schema), and start the insert workers."""
+    async def start(self, kinds: list[str]) -> None:
+        """Connect, apply schema migrations (when create_schema), and start insert workers per payload kind."""
         client = await asyncio.to_thread(self.new_client)
         self._clients.append(client)
         if self.config.create_schema:
@@ -98,19 +118,19 @@ class ClickHouseExporter:
             applied = await asyncio.to_thread(migrate, client, self.database, options)
             if applied:
                 log.info("exporter %s: schema migrations %s applied to %s", self.name, applied, self.database)
-        for signal in signals:
-            q = _SignalQueue()
+        for kind in kinds:
+            q = _KindQueue()
             for i in range(self.config.sending.num_consumers):
                 c = client if i == 0 else await asyncio.to_thread(self.new_client)
                 if c is not client:
                     self._clients.append(c)
-                q.workers.append(asyncio.create_task(self._worker(signal, q, c), name=f"{self.name}-{signal.value}-{i}"))
-            self._queues[signal] = q
+                q.workers.append(asyncio.create_task(self._worker(LANDING_TARGETS[kind], q, c), name=f"{self.name}-{kind}-{i}"))
+            self._queues[kind] = q
 
     async def submit(self, batch: Batch) -> None:
         """Queue a batch for writing (the futures of its requests complete when it is stored)."""
         self._stats.of(batch.signal).pending_items += batch.items
-        await self._queues[batch.signal].batches.put(batch)
+        await self._queues[batch.kind].batches.put(batch)
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every queued batch is written; False if that took longer than `timeout`."""
@@ -136,9 +156,10 @@ class ClickHouseExporter:
                 log.warning("exporter %s: closing a ClickHouse client failed", self.name, exc_info=True)
         self._clients.clear()
 
-    async def _worker(self, signal: Signal, q: _SignalQueue, client: Client) -> None:
+    async def _worker(self, target: LandingTarget, q: _KindQueue, client: Client) -> None:
         while True:
             first = await q.batches.get()
+            signal = first.signal
             taken = [first]
             items = first.items
             while items < self.config.sending.max_insert_items and not q.batches.empty():
@@ -147,16 +168,16 @@ class ClickHouseExporter:
                 items += nxt.items
             requests = [r for b in taken for r in b.requests]
             try:
-                await self._store(signal, client, requests)
+                await self._store(signal, target, client, requests)
             finally:
                 self._stats.of(signal).pending_items -= items
                 for _ in taken:
                     q.batches.task_done()
 
-    async def _store(self, signal: Signal, client: Client, requests: list[PendingRequest]) -> None:
+    async def _store(self, signal: Signal, target: LandingTarget, client: Client, requests: list[PendingRequest]) -> None:
         stats = self._stats.of(signal)
         try:
-            await self._insert_with_retry(signal, client, [r.payload for r in requests])
+            await self._insert_with_retry(signal, target, client, [r.payload for r in requests])
         except ExportError as exc:
             if exc.retryable or len(requests) == 1:
                 self._fail(signal, requests, exc)
@@ -164,7 +185,7 @@ class ClickHouseExporter:
             log.warning("exporter %s: %s insert of %d requests failed permanently (%s); isolating the bad ones",
                         self.name, signal.value, len(requests), exc)
             for r in requests:
-                await self._store(signal, client, [r])
+                await self._store(signal, target, client, [r])
             return
         stats.written_items += sum(r.items for r in requests)
         stats.batches += 1
@@ -178,18 +199,19 @@ class ClickHouseExporter:
             if not r.done.done():
                 r.done.set_exception(exc)
 
-    async def _insert_with_retry(self, signal: Signal, client: Client, payloads: list[bytes]) -> None:
-        body = length_delimited(payloads)
-        settings = insert_settings(signal.request_message)
+    async def _insert_with_retry(self, signal: Signal, target: LandingTarget, client: Client,
+                                 payloads: list[bytes]) -> None:
+        body = target.frame(payloads)
+        settings = target.settings()
         # Same bytes, same token: a retry after an ambiguous failure is stored once.
         settings["insert_deduplication_token"] = hashlib.sha256(body).hexdigest()
         settings["deduplicate_blocks_in_dependent_materialized_views"] = "1"
-        table = f"`{self.database}`.{LANDING_TABLES[signal.request_message]}"
+        table = f"`{self.database}`.{target.table}"
         delays = self._backoff.delays(self._rng) if self.config.retry_on_failure.enabled else iter(())
         started = time.monotonic()
         while True:
             try:
-                await asyncio.to_thread(client.raw_insert, table, None, body, settings, "Protobuf")
+                await asyncio.to_thread(client.raw_insert, table, None, body, settings, target.fmt)
                 return
             except Exception as exc:
                 retryable = is_retryable(exc)
