@@ -92,7 +92,7 @@ class RunningService:
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Rows of a SELECT as dicts."""
         out = self.query_raw(sql, "JSONEachRow")
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        return [json.loads(line) for line in out.split("\n") if line.strip()]  # not splitlines(): U+0085 is data
 
     def scalar(self, sql: str) -> Any:
         rows = self.query(sql)

@@ -169,7 +169,8 @@ def logs_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP log records to `events` rows."""
     table = f"`{db}`.{LANDING_TABLES['ExportLogsServiceRequest']}"
     severity = "least(it.severity_number, 255)"
-    data = json_object(*_RESOURCE_DATA)
+    # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
+    data = json_object(*_RESOURCE_DATA, ("time_unix_nano_unset", "'true'", "it.time_unix_nano = 0"))
     return f"""SELECT
   lower(hex(sipHash128(it.time_unix_nano, it.observed_time_unix_nano, it.trace_id, it.span_id, it.severity_number,
     it.severity_text, body, it.event_name, attributes, service_name, scope_name))) AS event_id,
