@@ -63,6 +63,18 @@ def _otlp_target(signal: Signal) -> LandingTarget:
     return LandingTarget(LANDING_TABLES[message], "Protobuf", length_delimited, lambda: insert_settings(message))
 
 
+def insert_settings_for(target: LandingTarget, body: bytes) -> dict[str, str]:
+    """Settings of one insert of `body`: the target's format settings plus an idempotency token.
+
+    Same bytes, same token: a retry after an ambiguous failure (or a replay) is stored once,
+    also through the landing table's materialized views.
+    """
+    settings = target.settings()
+    settings["insert_deduplication_token"] = hashlib.sha256(body).hexdigest()
+    settings["deduplicate_blocks_in_dependent_materialized_views"] = "1"
+    return settings
+
+
 # payload kind -> landing target; receivers name the kind of what they accept
 LANDING_TARGETS: dict[str, LandingTarget] = {otlp_kind(s): _otlp_target(s) for s in Signal}
 
@@ -202,10 +214,7 @@ class ClickHouseExporter:
     async def _insert_with_retry(self, signal: Signal, target: LandingTarget, client: Client,
                                  payloads: list[bytes]) -> None:
         body = target.frame(payloads)
-        settings = target.settings()
-        # Same bytes, same token: a retry after an ambiguous failure is stored once.
-        settings["insert_deduplication_token"] = hashlib.sha256(body).hexdigest()
-        settings["deduplicate_blocks_in_dependent_materialized_views"] = "1"
+        settings = insert_settings_for(target, body)
         table = f"`{self.database}`.{target.table}"
         delays = self._backoff.delays(self._rng) if self.config.retry_on_failure.enabled else iter(())
         started = time.monotonic()

@@ -1,0 +1,258 @@
+"""OTLP/gRPC trace ingest benchmark: the service end to end against baselines, in one run.
+
+    python -m bench.otlp_grpc --seconds 30
+
+Sends pre-serialized 1,000-span OTLP trace requests from separate sender processes to a running
+`tailhouse run`, waits until every acknowledged span is queryable, and measures the same bytes in
+three baselines: (b) upb parse in Python, (c) ClickHouse alone inserting the bytes from a file
+through the same landing table and views, (d) a naive Python path (decode, build rows, insert).
+The last line is `RESULT spans_per_s=… parse_per_s=… clickhouse_per_s=… naive_per_s=…
+ratio_clickhouse=… ratio_naive=… peak_rss_mib=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPANS_PER_REQUEST = 1000
+DISTINCT_REQUESTS = 16
+TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def make_requests(n: int, seed: int = 1) -> list[bytes]:
+    """`n` distinct 1,000-span requests shaped like an HTTP service's traces."""
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
+
+    rnd = random.Random(seed)
+    out = []
+    for r in range(n):
+        req = tsvc.ExportTraceServiceRequest()
+        rs = req.resource_spans.add()
+        for k, v in (("service.name", f"svc-{r % 4}"), ("service.version", "1.4.2"), ("host.name", f"web-{r}"),
+                     ("deployment.environment.name", "prod"), ("telemetry.sdk.language", "python")):
+            rs.resource.attributes.add(key=k).value.string_value = v
+        ss = rs.scope_spans.add()
+        ss.scope.name, ss.scope.version = "opentelemetry.instrumentation.flask", "0.48b0"
+        now = time.time_ns()
+        trace_id = rnd.randbytes(16)
+        for i in range(SPANS_PER_REQUEST):
+            if i % 10 == 0:
+                trace_id = rnd.randbytes(16)
+            s = ss.spans.add(trace_id=trace_id, span_id=rnd.randbytes(8), name=f"GET /api/items/{i % 25}",
+                             kind=2, start_time_unix_nano=now + i * 1000, end_time_unix_nano=now + i * 1000 + 250_000)
+            if i % 10:
+                s.parent_span_id = rnd.randbytes(8)
+            a = s.attributes
+            a.add(key="http.request.method").value.string_value = "GET"
+            a.add(key="url.full").value.string_value = f"https://shop.example/api/items/{i % 25}?page={i % 3}"
+            a.add(key="http.route").value.string_value = "/api/items/{id}"
+            a.add(key="http.response.status_code").value.int_value = 200 if i % 50 else 500
+            a.add(key="server.address").value.string_value = "shop.example"
+            a.add(key="user_agent.original").value.string_value = "Mozilla/5.0 (X11; Linux x86_64)"
+            a.add(key="net.peer.port").value.int_value = 40000 + i
+            a.add(key="cache.hit").value.bool_value = bool(i % 2)
+            if i % 50 == 0:
+                s.status.code, s.status.message = 2, "internal error"
+        out.append(req.SerializeToString())
+    return out
+
+
+# ---- (b) parse ---------------------------------------------------------------------------
+
+def bench_parse(requests: list[bytes], seconds: float) -> float:
+    from collector.otlp_requests import Signal, parse_request
+
+    spans, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for r in requests:
+            spans += parse_request(Signal.TRACES, r).accepted
+    return spans / (time.perf_counter() - t0)
+
+
+# ---- (c) ClickHouse alone, (d) naive Python: each in a child process (one chDB engine each) --------
+
+def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str) -> float:
+    import clickhouse_connect
+
+    from collector.otlp_requests import Signal, otlp_kind
+    from exporters.clickhouse.events_table import TableOptions
+    from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+    from exporters.clickhouse.migrations import migrate
+
+    client = clickhouse_connect.get_client(dsn=f"chdb://{workdir}/ch")
+    migrate(client, "bench", TableOptions())
+    target = LANDING_TARGETS[otlp_kind(Signal.TRACES)]
+    body = target.frame(requests * repeat)
+    path = Path(workdir) / "batch.bin"
+    path.write_bytes(body)
+    settings = insert_settings_for(target, body)
+    settings_sql = ", ".join(f"{k} = '{v.replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'"
+                             for k, v in settings.items())
+    t0 = time.perf_counter()
+    client.command(f"INSERT INTO bench.{target.table} FROM INFILE '{path}' SETTINGS {settings_sql} FORMAT Protobuf")
+    elapsed = time.perf_counter() - t0
+    stored = client.query("SELECT count() FROM bench.events").result_rows[0][0]
+    assert stored == len(requests) * repeat * SPANS_PER_REQUEST, stored
+    return stored / elapsed
+
+
+def _naive(requests: list[bytes], repeat: int, workdir: str) -> float:
+    """Decode with protobuf, build a row per span in Python, insert with clickhouse-connect."""
+    import clickhouse_connect
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
+
+    from exporters.clickhouse.events_table import TableOptions
+    from exporters.clickhouse.migrations import migrate
+
+    client = clickhouse_connect.get_client(dsn=f"chdb://{workdir}/ch")
+    migrate(client, "bench", TableOptions())
+    cols = ["event_id", "event_type", "event_name", "source", "timestamp", "duration_ns", "trace_id", "span_id",
+            "parent_span_id", "service_name", "attributes", "resource_attributes", "scope_name", "status_code",
+            "span_kind", "http_method", "http_status_code"]
+    kinds = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]
+
+    def text(v):  # type: ignore[no-untyped-def]
+        which = v.WhichOneof("value")
+        return str(getattr(v, which)) if which else ""
+
+    from datetime import datetime, timezone
+
+    t0 = time.perf_counter()
+    stored = 0
+    for _ in range(repeat):
+        for raw in requests:
+            req = tsvc.ExportTraceServiceRequest.FromString(raw)
+            rows = []
+            for rs in req.resource_spans:
+                res = {kv.key: text(kv.value) for kv in rs.resource.attributes}
+                for ss in rs.scope_spans:
+                    for s in ss.spans:
+                        attrs = {kv.key: text(kv.value) for kv in s.attributes}
+                        tid, sid = s.trace_id.hex(), s.span_id.hex()
+                        rows.append([tid + sid, "span", s.name, "otlp",
+                                     datetime.fromtimestamp(s.start_time_unix_nano / 1e9, timezone.utc),
+                                     max(s.end_time_unix_nano - s.start_time_unix_nano, 0), tid, sid,
+                                     s.parent_span_id.hex(), res.get("service.name", ""), attrs, res, ss.scope.name,
+                                     ["Unset", "Ok", "Error"][s.status.code], kinds[s.kind],
+                                     attrs.get("http.request.method", ""),
+                                     int(attrs.get("http.response.status_code", 0) or 0)])
+            client.insert("bench.events", rows, column_names=cols)
+            stored += len(rows)
+    return stored / (time.perf_counter() - t0)
+
+
+def _child(kind: str, requests: list[bytes], repeat: int, queue: "mp.Queue[float]") -> None:
+    with tempfile.TemporaryDirectory() as d:
+        queue.put((_clickhouse_alone if kind == "clickhouse" else _naive)(requests, repeat, d))
+
+
+def in_child(kind: str, requests: list[bytes], repeat: int) -> float:
+    ctx = mp.get_context("spawn")
+    q: mp.Queue[float] = ctx.Queue()
+    p = ctx.Process(target=_child, args=(kind, requests, repeat, q))
+    p.start()
+    result = q.get(timeout=1800)
+    p.join()
+    return result
+
+
+# ---- (a) the service end to end ------------------------------------------------------------
+
+def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: int, queue: "mp.Queue[int]") -> None:
+    import grpc
+
+    with grpc.insecure_channel(endpoint, options=[("grpc.max_send_message_length", 64 * 2**20)]) as ch:
+        export = ch.unary_unary(TRACE_METHOD, request_serializer=None, response_deserializer=None)
+        sent = errors = 0
+        inflight: list = []
+        deadline = time.monotonic() + seconds
+        i = 0
+        while time.monotonic() < deadline or inflight:
+            while time.monotonic() < deadline and len(inflight) < concurrency:
+                inflight.append(export.future(requests[i % len(requests)], timeout=300))
+                i += 1
+            fut = inflight.pop(0)
+            try:
+                fut.result()
+                sent += SPANS_PER_REQUEST
+            except grpc.RpcError:
+                errors += 1
+        queue.put((sent, errors))
+
+
+def bench_service(requests: list[bytes], seconds: float, senders: int, concurrency: int) -> tuple[float, float, int]:
+    """(spans/s end to end, peak RSS MiB of the service, spans acknowledged)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from service_harness import start_service  # the same launcher the tests use
+
+    with tempfile.TemporaryDirectory() as d:
+        svc = start_service(Path(d), batch_size=8192, batch_timeout="1s")
+        try:
+            ctx = mp.get_context("spawn")
+            q: mp.Queue = ctx.Queue()
+            procs = [ctx.Process(target=_sender, args=(svc.grpc_endpoint, requests, seconds, concurrency, q))
+                     for _ in range(senders)]
+            t0 = time.perf_counter()
+            for p in procs:
+                p.start()
+            results = [q.get(timeout=seconds + 900) for _ in procs]
+            for p in procs:
+                p.join()
+            acked = sum(r[0] for r in results)
+            errors = sum(r[1] for r in results)
+            # acks come after the write, so every acknowledged span is already queryable
+            stored = int(svc.scalar("SELECT count() FROM events"))
+            elapsed = time.perf_counter() - t0
+            if stored != acked or errors:
+                print(f"WARNING: acked {acked} spans, stored {stored}, {errors} failed calls", file=sys.stderr)
+            rss = _peak_rss_mib(svc.proc.pid)
+        finally:
+            svc.stop()
+    return acked / elapsed, rss, acked
+
+
+def _peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=30, help="how long the senders send")
+    ap.add_argument("--senders", type=int, default=2, help="sender processes")
+    ap.add_argument("--concurrency", type=int, default=16, help="in-flight requests per sender")
+    ap.add_argument("--baseline-spans", type=int, default=200_000, help="spans in the ClickHouse-alone insert")
+    args = ap.parse_args()
+
+    requests = make_requests(DISTINCT_REQUESTS)
+    print(f"requests: {len(requests)} distinct x {SPANS_PER_REQUEST} spans, "
+          f"{sum(map(len, requests)) / len(requests) / 1024:.0f} KiB each", flush=True)
+    spans_per_s, rss, acked = bench_service(requests, args.seconds, args.senders, args.concurrency)
+    print(f"(a) service end to end: {spans_per_s:,.0f} spans/s ({acked:,} spans), peak RSS {rss:.0f} MiB", flush=True)
+    parse_per_s = bench_parse(requests, max(2.0, args.seconds / 10))
+    print(f"(b) upb parse + validation: {parse_per_s:,.0f} spans/s", flush=True)
+    repeat = max(1, args.baseline_spans // (len(requests) * SPANS_PER_REQUEST))
+    clickhouse_per_s = in_child("clickhouse", requests, repeat)
+    print(f"(c) ClickHouse alone, one INSERT from a file: {clickhouse_per_s:,.0f} spans/s", flush=True)
+    naive_per_s = in_child("naive", requests[:4], 1)
+    print(f"(d) naive Python decode + rows + insert: {naive_per_s:,.0f} spans/s", flush=True)
+    print(
+        f"RESULT spans_per_s={spans_per_s:.0f} parse_per_s={parse_per_s:.0f} clickhouse_per_s={clickhouse_per_s:.0f} "
+        f"naive_per_s={naive_per_s:.0f} ratio_clickhouse={spans_per_s / clickhouse_per_s:.2f} "
+        f"ratio_naive={spans_per_s / naive_per_s:.2f} peak_rss_mib={rss:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
