@@ -139,7 +139,8 @@ def importance_of_severity(number: int) -> int:
 
 def iso_from_ms(ms: float) -> str:
     """ISO-8601 UTC timestamp with nanoseconds from Unix milliseconds (what `events` parses)."""
-    ns = int(round(ms * 1_000_000))
+    whole = int(ms)  # exact for integer ms; only the fraction goes through float arithmetic
+    ns = whole * 1_000_000 + int(round((ms - whole) * 1_000_000))
     seconds, frac = divmod(ns, 1_000_000_000)
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
 
