@@ -256,7 +256,8 @@ class TailMapper:
         logs = item.get("logs") or []
         exceptions = item.get("exceptions") or []
         channel_events = item.get("diagnosticsChannelEvents") or []
-        identity = to_json(item)
+        # Key order differs between transports; sorted keys make ids the same whichever way it came.
+        identity = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         event_id = _hash_hex(identity, 32)
 
         request = (event or {}).get("request") if kind == "fetch" else None

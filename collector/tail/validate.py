@@ -8,6 +8,7 @@ Unknown fields are fine: the mapping keeps them as sent.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 
@@ -37,12 +38,13 @@ def _type_name(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # JSON has no NaN or infinity; a float overflow (1e400) or a protobuf NaN must not reach a row.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 Check = Callable[[Any], bool]
 _STRING: tuple[Check, str] = (lambda v: isinstance(v, str), "a string")
-_NUMBER: tuple[Check, str] = (_is_number, "a number")
+_NUMBER: tuple[Check, str] = (_is_number, "a finite number")
 _BOOL: tuple[Check, str] = (lambda v: isinstance(v, bool), "true or false")
 _OBJECT: tuple[Check, str] = (lambda v: isinstance(v, dict), "an object")
 _ARRAY: tuple[Check, str] = (lambda v: isinstance(v, list), "an array")
