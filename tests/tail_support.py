@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import http.client
 import json
 import threading
-import urllib.error
-import urllib.request
+import urllib.parse
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Coroutine, TypeVar
@@ -109,9 +109,12 @@ def post(url: str, body: bytes | str | Any, *, token: str | None = TOKEN, conten
         hdrs["Content-Type"] = content_type
     if token is not None:
         hdrs["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=data, method="POST", headers=hdrs)
+    # http.client sends exactly these headers (urllib would add a form Content-Type)
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, json.loads(resp.read()), dict(resp.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}"), dict(exc.headers)
+        conn.request("POST", parts.path, body=data, headers=hdrs)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read() or b"{}"), dict(resp.getheaders())
+    finally:
+        conn.close()
