@@ -54,6 +54,14 @@ class ParsedRequest:
     error_message: str = ""
 
 
+def _id_problems(ids: tuple[tuple[str, bytes, tuple[int, ...]], ...]) -> str:
+    """'span_id is 5 bytes, must be 8' for each id of a wrong length."""
+    return ", ".join(
+        f"{name} is {len(value)} bytes, must be {' or '.join(map(str, allowed))}"
+        for name, value, allowed in ids if len(value) not in allowed
+    )
+
+
 def _traces(req: trace_pb.ExportTraceServiceRequest) -> tuple[int, int, list[str]]:
     accepted = rejected = 0
     reasons: list[str] = []
@@ -64,10 +72,11 @@ def _traces(req: trace_pb.ExportTraceServiceRequest) -> tuple[int, int, list[str
                    or len(s.parent_span_id) not in (0, 8)]
             for i in reversed(bad):
                 s = spans[i]
-                reasons.append(
-                    f"span {s.name!r}: trace_id must be 16 bytes, span_id 8 bytes, parent_span_id 0 or 8 bytes "
-                    f"(got {len(s.trace_id)}, {len(s.span_id)}, {len(s.parent_span_id)})"
+                problems = _id_problems(
+                    (("trace_id", s.trace_id, (16,)), ("span_id", s.span_id, (8,)),
+                     ("parent_span_id", s.parent_span_id, (0, 8)))
                 )
+                reasons.append(f"span {s.name!r}: {problems}")
                 del spans[i]
             rejected += len(bad)
             accepted += len(spans)
@@ -83,10 +92,8 @@ def _logs(req: logs_pb.ExportLogsServiceRequest) -> tuple[int, int, list[str]]:
             bad = [i for i, r in enumerate(records) if len(r.trace_id) not in (0, 16) or len(r.span_id) not in (0, 8)]
             for i in reversed(bad):
                 r = records[i]
-                reasons.append(
-                    f"log record: trace_id must be 0 or 16 bytes and span_id 0 or 8 bytes "
-                    f"(got {len(r.trace_id)}, {len(r.span_id)})"
-                )
+                problems = _id_problems((("trace_id", r.trace_id, (0, 16)), ("span_id", r.span_id, (0, 8))))
+                reasons.append(f"log record {i}: {problems}")
                 del records[i]
             rejected += len(bad)
             accepted += len(records)

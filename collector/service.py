@@ -126,12 +126,18 @@ class Service:
     async def stop(self) -> None:
         """Stop intake, write what was accepted (within shutdown_timeout), then close everything."""
         grace = self.config.service.shutdown_timeout
-        await asyncio.gather(*(r.stop(grace) for r in self._receivers))
+        # Receivers refuse new calls at once but keep in-flight calls open while their data is
+        # flushed and written, so those clients get their ack instead of an error (and a retry
+        # that would store the data twice).
+        receivers_stopped = asyncio.gather(*(r.stop(grace) for r in self._receivers))
+        await asyncio.sleep(0)
         for b in self._batchers:
             await b.close()
         for name, e in self.exporters.items():
             if not await e.drain(grace):
                 log.error("exporter %s: shutdown_timeout (%.0fs) passed with data still unwritten", name, grace)
+        await receivers_stopped
+        for e in self.exporters.values():
             await e.shutdown()
         if self._admin:
             await self._admin.stop()

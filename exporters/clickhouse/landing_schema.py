@@ -13,7 +13,11 @@ Two deliberate differences from the upstream OTLP protos:
   column named after the oneof (``input_format_protobuf_oneof_presence=1``), so that an int 0,
   an empty string, ``false`` and an unset value stay distinguishable.
 
-Enums are declared as ``int32``: same wire format, and the SQL mapping names them.
+Enums are declared as ``int32``: same wire format, and the SQL mapping names them. Oneof names
+are not on the wire, so a oneof whose name would clash with a nested field name (``value``)
+is renamed here (``number_value``, ``exemplar_value``), and proto3 ``optional`` fields get a
+oneof without a leading underscore (``sumcase``, not ``_sum``): ClickHouse reads ``_sum`` as a
+nested path with an empty first component and refuses the schema.
 """
 
 from __future__ import annotations
@@ -147,24 +151,24 @@ def _otlp_messages() -> list[Message]:
         _msg("ExportLogsServiceRequest", _f("resource_logs", 1, "ResourceLogs", repeated=True)),
         # metrics
         _msg("Exemplar", _f("filtered_attributes", 7, kv, repeated=True), _f("time_unix_nano", 2, "fixed64"),
-             _f("as_double", 3, "double", oneof="value"), _f("as_int", 6, "sfixed64", oneof="value"),
+             _f("as_double", 3, "double", oneof="exemplar_value"), _f("as_int", 6, "sfixed64", oneof="exemplar_value"),
              _f("span_id", 4, "bytes"), _f("trace_id", 5, "bytes")),
         _msg("NumberDataPoint", _f("attributes", 7, kv, repeated=True), _f("start_time_unix_nano", 2, "fixed64"),
-             _f("time_unix_nano", 3, "fixed64"), _f("as_double", 4, "double", oneof="value"),
-             _f("as_int", 6, "sfixed64", oneof="value"), _f("exemplars", 5, "Exemplar", repeated=True),
+             _f("time_unix_nano", 3, "fixed64"), _f("as_double", 4, "double", oneof="number_value"),
+             _f("as_int", 6, "sfixed64", oneof="number_value"), _f("exemplars", 5, "Exemplar", repeated=True),
              _f("flags", 8, "uint32")),
         _msg("HistogramDataPoint", _f("attributes", 9, kv, repeated=True), _f("start_time_unix_nano", 2, "fixed64"),
-             _f("time_unix_nano", 3, "fixed64"), _f("count", 4, "fixed64"), _f("sum", 5, "double", oneof="_sum"),
+             _f("time_unix_nano", 3, "fixed64"), _f("count", 4, "fixed64"), _f("sum", 5, "double", oneof="sumcase"),
              _f("bucket_counts", 6, "fixed64", repeated=True), _f("explicit_bounds", 7, "double", repeated=True),
              _f("exemplars", 8, "Exemplar", repeated=True), _f("flags", 10, "uint32"),
-             _f("min", 11, "double", oneof="_min"), _f("max", 12, "double", oneof="_max")),
+             _f("min", 11, "double", oneof="mincase"), _f("max", 12, "double", oneof="maxcase")),
         _msg("Buckets", _f("offset", 1, "sint32"), _f("bucket_counts", 2, "uint64", repeated=True)),
         _msg("ExponentialHistogramDataPoint", _f("attributes", 1, kv, repeated=True),
              _f("start_time_unix_nano", 2, "fixed64"), _f("time_unix_nano", 3, "fixed64"),
-             _f("count", 4, "fixed64"), _f("sum", 5, "double", oneof="_sum"), _f("scale", 6, "sint32"),
+             _f("count", 4, "fixed64"), _f("sum", 5, "double", oneof="sumcase"), _f("scale", 6, "sint32"),
              _f("zero_count", 7, "fixed64"), _f("positive", 8, "Buckets"), _f("negative", 9, "Buckets"),
              _f("flags", 10, "uint32"), _f("exemplars", 11, "Exemplar", repeated=True),
-             _f("min", 12, "double", oneof="_min"), _f("max", 13, "double", oneof="_max"),
+             _f("min", 12, "double", oneof="mincase"), _f("max", 13, "double", oneof="maxcase"),
              _f("zero_threshold", 14, "double")),
         _msg("ValueAtQuantile", _f("quantile", 1, "double"), _f("value", 2, "double")),
         _msg("SummaryDataPoint", _f("attributes", 7, kv, repeated=True), _f("start_time_unix_nano", 2, "fixed64"),
@@ -224,8 +228,10 @@ def proto_text() -> str:
     return "\n".join(out) + "\n"
 
 
-def _presence_enum(members: tuple[str, ...]) -> str:
-    values = ", ".join([f"'none' = 0"] + [f"'{m}' = {i}" for i, m in enumerate(members, start=1)])
+def _presence_enum(msg: Message, oneof: str) -> str:
+    """Enum8 telling which member of `oneof` was set: 0 = none, otherwise the member's tag number."""
+    members = [f for f in msg.fields if f.oneof == oneof]
+    values = ", ".join(["'none' = 0"] + [f"'{f.name}' = {f.number}" for f in members])
     return f"Enum8({values})"
 
 
@@ -239,7 +245,7 @@ def ch_type(proto_type: str) -> str:
     for f in msg.fields:
         if f.oneof and f.oneof not in emitted:
             emitted.add(f.oneof)
-            parts.append(f"`{f.oneof}` {_presence_enum(msg.oneofs[f.oneof])}")
+            parts.append(f"`{f.oneof}` {_presence_enum(msg, f.oneof)}")
         t = ch_type(f.proto_type)
         parts.append(f"`{f.name}` {'Array(' + t + ')' if f.repeated else t}")
     return f"Tuple({', '.join(parts)})"

@@ -169,7 +169,8 @@ def logs_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP log records to `events` rows."""
     table = f"`{db}`.{LANDING_TABLES['ExportLogsServiceRequest']}"
     severity = "least(it.severity_number, 255)"
-    data = json_object(*_RESOURCE_DATA)
+    # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
+    data = json_object(*_RESOURCE_DATA, ("time_unix_nano_unset", "'true'", "it.time_unix_nano = 0"))
     return f"""SELECT
   lower(hex(sipHash128(it.time_unix_nano, it.observed_time_unix_nano, it.trace_id, it.span_id, it.severity_number,
     it.severity_text, body, it.event_name, attributes, service_name, scope_name))) AS event_id,
@@ -254,13 +255,13 @@ def _point_tuple(metric_type: str, **exprs: str) -> str:
 
 _TEMPORALITY = "transform(m.{t}.aggregation_temporality, [0, 1, 2], ['unspecified', 'delta', 'cumulative'], toString(m.{t}.aggregation_temporality))"
 _NUMBER = dict(
-    value="if(p.value = 'as_int', toFloat64(p.as_int), p.as_double)",
-    value_kind="toString(p.value)",
+    value="if(p.number_value = 'as_int', toFloat64(p.as_int), p.as_double)",
+    value_kind="toString(p.number_value)",
     value_int="p.as_int",
 )
 _HIST_COMMON = dict(
-    count="p.count", sum="p.sum", has_sum="toUInt8(p._sum = 'sum')",
-    min="if(p._min = 'min', toNullable(p.min), NULL)", max="if(p._max = 'max', toNullable(p.max), NULL)",
+    count="p.count", sum="p.sum", has_sum="toUInt8(p.sumcase = 'sum')",
+    min="if(p.mincase = 'min', toNullable(p.min), NULL)", max="if(p.maxcase = 'max', toNullable(p.max), NULL)",
 )
 
 
@@ -352,7 +353,7 @@ def metrics_view_select(db: str) -> str:
   {f('q_quantile')} AS `quantiles.quantile`,
   {f('q_value')} AS `quantiles.value`,
   arrayMap(e -> {nanos('e.time_unix_nano')}, {ex}) AS `exemplars.timestamp`,
-  arrayMap(e -> if(e.value = 'as_int', toFloat64(e.as_int), e.as_double), {ex}) AS `exemplars.value`,
+  arrayMap(e -> if(e.exemplar_value = 'as_int', toFloat64(e.as_int), e.as_double), {ex}) AS `exemplars.value`,
   arrayMap(e -> {hex_id('e.trace_id')}, {ex}) AS `exemplars.trace_id`,
   arrayMap(e -> {hex_id('e.span_id')}, {ex}) AS `exemplars.span_id`,
   arrayMap(e -> {attributes_map('e.filtered_attributes')}, {ex}) AS `exemplars.filtered_attributes`

@@ -1,0 +1,18 @@
+"""Shared fixtures: a real `tailhouse run` process per test module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from service_harness import RunningService, start_service
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
+    """A running service with embedded ClickHouse in a temp dir, stopped after the module."""
+    svc = start_service(tmp_path_factory.mktemp("svc"))
+    yield svc
+    code = svc.stop()
+    assert code == 0, "service did not shut down cleanly:\n" + "".join(svc.stderr_lines[-40:])
