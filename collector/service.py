@@ -104,7 +104,7 @@ class Service:
         intake = TailIntake(name, batchers, self.stats, TailMapper(options))
         token = rcfg.auth.bearer_token
         if rcfg.http is not None:
-            http = TailHttpReceiver(name, rcfg.http, token, intake)
+            http = TailHttpReceiver(name, rcfg.http, token, intake, self.config.service.shutdown_timeout)
             await http.start()
             self._receivers.append(http)
             self.endpoints.append(Endpoint(name, "tail/http", http.endpoint))

@@ -9,6 +9,7 @@ large (as sent or once decompressed), 400 undecodable or not an array (or no ite
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -99,11 +100,13 @@ def parse_items(body: bytes) -> list[Any]:
 class TailHttpReceiver:
     """aiohttp server for POST /v1/tail."""
 
-    def __init__(self, name: str, config: TailHttpConfig, bearer_token: str, intake: TailIntake) -> None:
+    def __init__(self, name: str, config: TailHttpConfig, bearer_token: str, intake: TailIntake,
+                 shutdown_timeout: float = 30.0) -> None:
         self.name = name
         self.config = config
         self._token = bearer_token
         self._intake = intake
+        self._shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -112,7 +115,9 @@ class TailHttpReceiver:
         # The body is read and decompressed by hand, so limits hold for compressed bodies too.
         app = web.Application(client_max_size=self.config.max_request_body_size)
         app.router.add_post(PATH, self._handle)
-        self._runner = web.AppRunner(app, access_log=None, auto_decompress=False)
+        # On stop, requests in flight get shutdown_timeout to be stored and acknowledged.
+        self._runner = web.AppRunner(app, access_log=None, auto_decompress=False,
+                                     shutdown_timeout=self._shutdown_timeout)
         await self._runner.setup()
         host, _, port = self.config.endpoint.rpartition(":")
         site = web.TCPSite(self._runner, host, int(port))
@@ -126,9 +131,8 @@ class TailHttpReceiver:
         return f"http://{host}:{self.port}{PATH}"
 
     async def stop(self, grace: float) -> None:
-        """Stop accepting; requests in flight get `grace` seconds to finish."""
+        """Stop accepting; requests in flight get the shutdown timeout to be stored and answered."""
         if self._runner is not None:
-            await self._runner.shutdown()
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -160,8 +164,9 @@ class TailHttpReceiver:
             if size > limit:
                 raise RequestRefused(413, f"body is larger than the limit of {limit} bytes")
             chunks.append(chunk)
-        body = decode_body(b"".join(chunks), request.headers.get("Content-Encoding"), limit)
-        return parse_items(body)
+        encoding = request.headers.get("Content-Encoding")
+        # Inflating and parsing up to max_request_body_size of JSON would stall the event loop.
+        return await asyncio.to_thread(lambda: parse_items(decode_body(b"".join(chunks), encoding, limit)))
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

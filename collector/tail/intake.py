@@ -81,9 +81,31 @@ class TailIntake:
         """
         stats = self._stats.of(Signal.LOGS)
         stats.requests += 1
+        # Mapping a large request takes a while: off the event loop, other receivers keep serving.
+        result, payload, nrows = await asyncio.to_thread(self._prepare, items, time.time() * 1000)
+        stats.rejected_items += result.rejected
+        if result.errors:
+            log.info("%s: refused %d of %d TraceItems: %s", self.receiver, result.rejected, len(items),
+                     "; ".join(f"[{e.index}] {e.message}" for e in result.errors[:5]))
+        if not nrows:
+            if result.errors:
+                stats.refused_requests += 1
+                raise NoItemStored(result)
+            return result
+        futures = [await b.add(TAIL_KIND, payload, nrows) for b in self._batchers]
+        try:
+            await asyncio.gather(*futures)
+        except Exception:
+            stats.refused_requests += 1
+            raise
+        stats.accepted_items += nrows
+        result.rows = nrows
+        return result
+
+    def _prepare(self, items: list[Any], received_ms: float) -> tuple[TailResult, bytes, int]:
+        """Validate and map every item: (result listing refused items, JSONEachRow payload, row count)."""
         result = TailResult()
         rows: list[dict[str, Any]] = []
-        received_ms = time.time() * 1000
         for i, item in enumerate(items):
             try:
                 mapped = self._mapper.rows(validate_trace_item(item), received_ms)
@@ -98,22 +120,4 @@ class TailIntake:
             rows.extend(mapped)
             result.accepted += 1
         result.rejected = len(result.errors)
-        stats.rejected_items += result.rejected
-        if result.errors:
-            log.info("%s: refused %d of %d TraceItems: %s", self.receiver, result.rejected, len(items),
-                     "; ".join(f"[{e.index}] {e.message}" for e in result.errors[:5]))
-        if not rows:
-            if result.errors:
-                stats.refused_requests += 1
-                raise NoItemStored(result)
-            return result
-        payload = encode_rows(rows)
-        futures = [await b.add(TAIL_KIND, payload, len(rows)) for b in self._batchers]
-        try:
-            await asyncio.gather(*futures)
-        except Exception:
-            stats.refused_requests += 1
-            raise
-        stats.accepted_items += len(rows)
-        result.rows = len(rows)
-        return result
+        return result, encode_rows(rows), len(rows)
