@@ -92,7 +92,7 @@ class RunningService:
         """Rows of a query against the service's database, as dicts."""
         client = self.service.query_exporter().query_client()  # type: ignore[union-attr]
         result = client.query(sql, parameters=params)
-        return [dict(zip(result.column_names, row)) for row in result.result_rows]
+        return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
 
 
 def post(url: str, body: bytes | str | Any, *, token: str | None = TOKEN, content_type: str | None = "application/json",

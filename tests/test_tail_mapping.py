@@ -435,3 +435,8 @@ def test_fields_of_the_wrong_type_are_refused_naming_the_field(bad: dict[str, An
     with pytest.raises(InvalidTraceItem) as err:
         validate_trace_item(item(**bad))
     assert err.value.path == path
+
+
+def test_a_json_error_line_raises_the_invocation_importance() -> None:
+    line = json.dumps({"level": "error", "message": "payment failed"})
+    assert rows_of(item(logs=[log("log", line)]))[0]["importance"] == 1

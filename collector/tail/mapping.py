@@ -220,6 +220,15 @@ def _correlation_from(fields: dict[str, Any]) -> str:
     return ""
 
 
+def log_severity(log: dict[str, Any], structured: "_Json | None") -> tuple[str, int]:
+    """Severity of a console log; a JSON line's own level wins (console.log of {"level": "error"} is an error)."""
+    if structured is not None:
+        declared = structured.fields.get("level", structured.fields.get("severity"))
+        if isinstance(declared, str) and declared.lower() in _SEVERITY:
+            return severity(declared)
+    return severity(str(log.get("level") or "log"))
+
+
 def _do_event_name(fields: dict[str, Any]) -> str:
     """Dotted name of a Durable Object observability event (`DO.Lifecycle.created`)."""
     marker = fields.get(DO_MARKER)
@@ -271,8 +280,9 @@ class TailMapper:
             correlation = next((c for s in structured if s and (c := _correlation_from(s.fields))), "")
 
         inv = _Invocation(self._common(item, trace_id, span_id, headers), event_id, correlation)
+        levels = [log_severity(log, s)[1] for log, s in zip(logs, structured, strict=True)]
         tail = self._tail_row(item, kind, event, inv, received_ms, parent_span_id, flags, trace_state,
-                              logs, exceptions, channel_events)
+                              levels, exceptions, channel_events)
         rows = [tail]
         for i, log in enumerate(logs):
             rows.append(self._log_row(log, structured[i], f"{event_id}:log:{i}", inv, received_ms))
@@ -326,7 +336,7 @@ class TailMapper:
 
     def _tail_row(self, item: dict[str, Any], kind: str, event: dict[str, Any] | None, inv: _Invocation,
                   received_ms: float, parent_span_id: str, flags: int, trace_state: str,
-                  logs: list[dict[str, Any]], exceptions: list[dict[str, Any]],
+                  levels: list[int], exceptions: list[dict[str, Any]],
                   channel_events: list[dict[str, Any]]) -> dict[str, Any]:
         attrs = Attributes()
         for key, attr in (("scriptName", "cloudflare.script_name"), ("entrypoint", "cloudflare.entrypoint"),
@@ -355,7 +365,6 @@ class TailMapper:
                 attrs.put(_EVENT_ATTRIBUTES.get(key, f"cloudflare.event.{key}"), value)
 
         outcome = item["outcome"]
-        levels = [severity(str(log.get("level") or "log"))[1] for log in logs]
         if exceptions or outcome != "ok":
             importance = CRITICAL
         elif status >= 500 or any(n >= 17 for n in levels):
@@ -365,7 +374,7 @@ class TailMapper:
         else:
             importance = LOW
         failed = importance == CRITICAL or status >= 500
-        started_ms = self._start_ms(item, logs, exceptions, received_ms)
+        started_ms = self._start_ms(item, item.get("logs") or [], exceptions, received_ms)
         wall_ms = float(item.get("wallTime") or 0)
         row = {
             **inv.common,
@@ -490,7 +499,7 @@ class TailMapper:
                  received_ms: float) -> dict[str, Any]:
         args = self._args(log)
         level = str(log.get("level") or "log")
-        text, number = severity(level)
+        text, number = log_severity(log, structured)
         attrs = Attributes()
         attrs.put("cloudflare.log.level", level)
         body = render_console(args)
@@ -505,10 +514,6 @@ class TailMapper:
             message = fields.get("message", fields.get("msg"))
             if isinstance(message, str):
                 body = message
-            declared = fields.get("level", fields.get("severity"))
-            if isinstance(declared, str) and declared.lower() in _SEVERITY:
-                # A JSON line's own level wins: console.log(JSON.stringify({level: "error"})) is an error.
-                text, number = severity(declared)
             correlation = _correlation_from(fields) or correlation
         elif len(args) != 1 or not isinstance(args[0], str):
             attrs.put("cloudflare.log.arguments", args)
