@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -48,6 +48,65 @@ class OtlpReceiverConfig:
     def validate(self, path: str) -> None:
         if self.protocols.grpc is None:
             raise ConfigError(f"{path}.protocols", "enable at least one protocol (grpc)")
+
+
+@dataclass
+class TailHttpConfig:
+    """POST /v1/tail endpoint of the cloudflare_tail receiver."""
+
+    endpoint: str = "127.0.0.1:4319"
+    # Limit of the body as sent and after gzip decompression (a larger one is answered 413).
+    max_request_body_size: ByteSize = ByteSize(16 * 2**20)
+
+    def validate(self, path: str) -> None:
+        _check_endpoint(self.endpoint, f"{path}.endpoint")
+        if self.max_request_body_size <= 0:
+            raise ConfigError(f"{path}.max_request_body_size", "must be positive")
+
+
+@dataclass
+class TailGrpcConfig(GrpcProtocolConfig):
+    """tailhouse.tail.v1.TailService endpoint of the cloudflare_tail receiver."""
+
+    endpoint: str = "127.0.0.1:4320"
+
+
+@dataclass
+class TailAuthConfig:
+    bearer_token: str = ""  # empty: no authentication
+
+    def validate(self, path: str) -> None:
+        if self.bearer_token != self.bearer_token.strip():
+            raise ConfigError(f"{path}.bearer_token", "must not start or end with whitespace")
+
+
+@dataclass
+class TailRedactConfig:
+    """Names whose values are replaced by REDACTED before storing (case-insensitive)."""
+
+    headers: list[str] = field(default_factory=lambda: ["authorization", "cookie", "x-api-key"])
+    query_params: list[str] = field(default_factory=lambda: ["token", "key", "password", "secret"])
+
+
+@dataclass
+class CloudflareTailReceiverConfig:
+    """Cloudflare Workers tail events over HTTP (JSON, as a tail worker sends them) and gRPC."""
+
+    # Tail events become log and tail rows: only a logs pipeline can use this receiver.
+    pipeline_signals: ClassVar[tuple[str, ...]] = ("logs",)
+
+    http: TailHttpConfig | None = None
+    grpc: TailGrpcConfig | None = None
+    auth: TailAuthConfig = field(default_factory=TailAuthConfig)
+    redact: TailRedactConfig = field(default_factory=TailRedactConfig)
+    # service_name of invocations whose scriptName is null
+    default_service_name: str = "unknown_worker"
+
+    def validate(self, path: str) -> None:
+        if self.http is None and self.grpc is None:
+            raise ConfigError(path, "enable at least one of http and grpc")
+        if not self.default_service_name.strip():
+            raise ConfigError(f"{path}.default_service_name", "must not be empty")
 
 
 @dataclass
@@ -157,7 +216,7 @@ class ServiceConfig:
 
 
 # component type -> config dataclass
-RECEIVER_TYPES: dict[str, type] = {"otlp": OtlpReceiverConfig}
+RECEIVER_TYPES: dict[str, type] = {"otlp": OtlpReceiverConfig, "cloudflare_tail": CloudflareTailReceiverConfig}
 PROCESSOR_TYPES: dict[str, type] = {"batch": BatchProcessorConfig}
 EXPORTER_TYPES: dict[str, type] = {"clickhouse": ClickHouseExporterConfig}
 
@@ -232,6 +291,10 @@ def _check_pipelines(cfg: Config) -> None:
             for i, comp in enumerate(names):
                 if comp not in defined:
                     raise ConfigError(f"{path}.{kind}[{i}]", f"{kind[:-1]} {comp!r} is not defined under {kind}")
+                allowed = getattr(defined[comp], "pipeline_signals", SIGNALS)
+                if name.split("/", 1)[0] not in allowed:
+                    raise ConfigError(f"{path}.{kind}[{i}]",
+                                      f"{kind[:-1]} {comp!r} can only be used in {' or '.join(allowed)} pipelines")
         if not pipe.receivers:
             raise ConfigError(f"{path}.receivers", "a pipeline needs at least one receiver")
         if not pipe.exporters:

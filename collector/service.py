@@ -10,11 +10,17 @@ from exporters.clickhouse.exporter import ClickHouseExporter
 
 from .admin import AdminServer
 from .batching.batcher import Batcher
-from .config import BatchProcessorConfig, ClickHouseExporterConfig, Config, OtlpReceiverConfig
+from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
+                     OtlpReceiverConfig)
 from .intake import Intake
 from .otlp_requests import Signal, otlp_kind
 from .receivers.otlp_grpc import OtlpGrpcReceiver
+from .receivers.tail_grpc import TailGrpcReceiver
+from .receivers.tail_http import TailHttpReceiver
 from .stats import Stats
+from .tail import TAIL_KIND
+from .tail.intake import TailIntake
+from .tail.mapping import MappingOptions, TailMapper
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,7 @@ class Service:
         self.stats = Stats()
         self.exporters: dict[str, ClickHouseExporter] = {}
         self._batchers: list[Batcher] = []
-        self._receivers: list[OtlpGrpcReceiver] = []
+        self._receivers: list[OtlpGrpcReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
         self.endpoints: list[Endpoint] = []
         self._started = False
@@ -45,16 +51,19 @@ class Service:
         """Connect exporters (applying migrations), then start batchers, receivers and admin."""
         cfg = self.config
         pipelines = {name: (Signal(name.split("/", 1)[0]), p) for name, p in cfg.service.pipelines.items()}
-        exporter_signals: dict[str, list[Signal]] = {}
+        # payload kinds each exporter writes: OTLP per signal, plus tail rows where a tail receiver feeds it
+        exporter_kinds: dict[str, list[str]] = {}
         for signal, p in pipelines.values():
+            kinds = [otlp_kind(signal)]
+            if any(isinstance(cfg.receivers[r], CloudflareTailReceiverConfig) for r in p.receivers):
+                kinds.append(TAIL_KIND)
             for e in p.exporters:
-                exporter_signals.setdefault(e, [])
-                if signal not in exporter_signals[e]:
-                    exporter_signals[e].append(signal)
-        for name, signals in exporter_signals.items():
+                known = exporter_kinds.setdefault(e, [])
+                known += [k for k in kinds if k not in known]
+        for name, kinds in exporter_kinds.items():
             ecfg: ClickHouseExporterConfig = cfg.exporters[name]
             exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats)
-            await exporter.start([otlp_kind(s) for s in signals])
+            await exporter.start(kinds)
             self.exporters[name] = exporter
             where = str(cfg.chdb_path(ecfg)) if ecfg.endpoint.startswith("chdb://") else ecfg.endpoint
             self.endpoints.append(Endpoint(name, "clickhouse", f"{where} (database {ecfg.database})"))
@@ -73,6 +82,9 @@ class Service:
             if not feeds[name]:
                 log.warning("receiver %s is in no pipeline; not started", name)
                 continue
+            if isinstance(rcfg, CloudflareTailReceiverConfig):
+                await self._start_tail_receiver(name, rcfg, feeds[name].get(Signal.LOGS, []))
+                continue
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
             if rcfg.protocols.grpc is not None:
@@ -86,6 +98,21 @@ class Service:
         host = cfg.service.telemetry.admin.endpoint.rpartition(":")[0]
         self.endpoints.append(Endpoint("admin", "http", f"http://{host}:{self._admin.port}"))
         self._started = True
+
+    async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, batchers: list[Batcher]) -> None:
+        options = MappingOptions.build(rcfg.default_service_name, rcfg.redact.headers, rcfg.redact.query_params)
+        intake = TailIntake(name, batchers, self.stats, TailMapper(options))
+        token = rcfg.auth.bearer_token
+        if rcfg.http is not None:
+            http = TailHttpReceiver(name, rcfg.http, token, intake, self.config.service.shutdown_timeout)
+            await http.start()
+            self._receivers.append(http)
+            self.endpoints.append(Endpoint(name, "tail/http", http.endpoint))
+        if rcfg.grpc is not None:
+            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, token, intake)
+            await grpc_receiver.start()
+            self._receivers.append(grpc_receiver)
+            self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint))
 
     def endpoint(self, protocol: str) -> str:
         """Address of the first endpoint speaking `protocol`."""

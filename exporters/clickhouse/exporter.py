@@ -25,6 +25,7 @@ from collector.batching.batcher import Batch, PendingRequest
 from collector.config import ClickHouseExporterConfig
 from collector.otlp_requests import Signal, otlp_kind
 from collector.stats import Stats
+from collector.tail import TAIL_KIND
 
 from ..retry import Backoff, is_retryable
 from .client import make_client
@@ -75,8 +76,18 @@ def insert_settings_for(target: LandingTarget, body: bytes) -> dict[str, str]:
     return settings
 
 
+def _tail_settings() -> dict[str, str]:
+    # Timestamps are ISO-8601 with `Z`; an unknown column is a mapping bug and must fail loudly.
+    return {"date_time_input_format": "best_effort", "input_format_skip_unknown_fields": "0"}
+
+
+# Tail events are mapped in Python (collector/tail/mapping.py) and arrive as finished `events`
+# rows in JSONEachRow, so they go straight into `events`.
+_TAIL_TARGET = LandingTarget("events", "JSONEachRow", b"".join, _tail_settings)
+
+
 # payload kind -> landing target; receivers name the kind of what they accept
-LANDING_TARGETS: dict[str, LandingTarget] = {otlp_kind(s): _otlp_target(s) for s in Signal}
+LANDING_TARGETS: dict[str, LandingTarget] = {**{otlp_kind(s): _otlp_target(s) for s in Signal}, TAIL_KIND: _TAIL_TARGET}
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 from .events_table import TableOptions, events_ddl, trace_lookup_ddl
 from .landing_schema import LANDING_TABLES, landing_columns
 from .otlp_views import VIEW_SELECTS
+from .worker_views import worker_statements
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ def _initial_schema(db: str, options: TableOptions) -> list[str]:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "events table, OTLP landing tables and mapping views", _initial_schema),
+    Migration(2, "Cloudflare Workers views: worker_logs, worker_errors, worker_requests, endpoint and error aggregates",
+              worker_statements),
 ]
 
 
