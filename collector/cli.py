@@ -1,4 +1,4 @@
-"""`tailhouse` command line: run, validate, sql."""
+"""`tailhouse` command line: run, validate, sql, report."""
 
 from __future__ import annotations
 
@@ -13,20 +13,13 @@ import urllib.parse
 import urllib.request
 
 from .admin import clickhouse_format, run_sql
-from .config import ClickHouseExporterConfig, Config, load_config
-from .config_loader import ConfigError
+from .config import LOG_FORMATS, ClickHouseExporterConfig, Config, load_config
+from .config_loader import ConfigError, parse_duration
+from .logsetup import setup_logging
 
 log = logging.getLogger("tailhouse")
 
 EXIT_CONFIG = 2
-
-
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper().replace("WARN", "WARNING").replace("WARNINGING", "WARNING"), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 def _load(path: str) -> Config:
@@ -57,7 +50,8 @@ async def _run(config: Config) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
-    _setup_logging(config.service.telemetry.logs.level)
+    logs = config.service.telemetry.logs
+    setup_logging(logs.level, args.log_format or logs.format)
     asyncio.run(_run(config))
     return 0
 
@@ -125,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run the collector in the foreground")
     p.add_argument("--config", required=True)
+    p.add_argument("--log-format", choices=LOG_FORMATS, default=None,
+                   help="text (default) or json; overrides service.telemetry.logs.format")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("validate", help="check a config file and exit")
     p.add_argument("--config", required=True)

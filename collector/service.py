@@ -12,8 +12,11 @@ from .admin import AdminServer
 from .batching.batcher import Batcher
 from .config import BatchProcessorConfig, ClickHouseExporterConfig, Config, OtlpReceiverConfig
 from .intake import Intake
+from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
+from .progress import ProgressReporter
 from .receivers.otlp_grpc import OtlpGrpcReceiver
+from .receivers.otlp_http import OtlpHttpReceiver
 from .stats import Stats
 
 log = logging.getLogger(__name__)
@@ -34,10 +37,12 @@ class Service:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.stats = Stats()
+        self.metrics_registry = make_registry(self.stats, self.health)
         self.exporters: dict[str, ClickHouseExporter] = {}
         self._batchers: list[Batcher] = []
-        self._receivers: list[OtlpGrpcReceiver] = []
+        self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver] = []
         self._admin: AdminServer | None = None
+        self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
 
@@ -76,15 +81,21 @@ class Service:
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
             if rcfg.protocols.grpc is not None:
-                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake)
+                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir)
                 await receiver.start()
                 self._receivers.append(receiver)
                 self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint))
+            if rcfg.protocols.http is not None:
+                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir)
+                await http.start()
+                self._receivers.append(http)
+                self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint))
 
         self._admin = AdminServer(self, cfg.service.telemetry.admin.endpoint)
         await self._admin.start()
         host = cfg.service.telemetry.admin.endpoint.rpartition(":")[0]
         self.endpoints.append(Endpoint("admin", "http", f"http://{host}:{self._admin.port}"))
+        self._progress.start()
         self._started = True
 
     def endpoint(self, protocol: str) -> str:
@@ -99,6 +110,8 @@ class Service:
     async def stop(self) -> None:
         """Stop intake, write what was accepted (within shutdown_timeout), then close everything."""
         grace = self.config.service.shutdown_timeout
+        self._started = False  # /health answers 503 while draining
+        await self._progress.stop()
         await asyncio.gather(*(r.stop(grace) for r in self._receivers))
         for b in self._batchers:
             await b.close()
@@ -111,10 +124,18 @@ class Service:
         self._started = False
 
     def health(self) -> tuple[bool, str]:
-        """(healthy, reason)."""
+        """(ready, reason): ready when started, every exporter can write and no queue is full."""
         if not self._started:
             return False, "starting or stopping"
-        return True, ""
+        problems = []
+        for name, exporter in self.exporters.items():
+            ok, reason = exporter.health()
+            if not ok:
+                problems.append(f"exporter {name}: {reason}")
+        for name, e in self.stats.exporters.items():
+            if e.queue_full():
+                problems.append(f"exporter {name}: queue full ({e.queue_bytes()} of {e.queue_capacity_bytes} bytes)")
+        return (False, "; ".join(problems)) if problems else (True, "")
 
     def query_exporter(self) -> ClickHouseExporter | None:
         """The exporter `tailhouse sql` queries (the first one)."""
