@@ -131,7 +131,8 @@ class OtlpHttpReceiver:
     async def start(self) -> None:
         """Bind and start serving; `port` is the bound port (useful with port 0)."""
         ssl_ctx = server_ssl_context(self.config.tls, self._base_dir) if self.config.tls else None
-        self._runner = web.AppRunner(self.build_app(), access_log=None)
+        # auto_decompress off: `compression.decompress` applies our size cap and supported codings.
+        self._runner = web.AppRunner(self.build_app(), access_log=None, auto_decompress=False)
         await self._runner.setup()
         host, _, port = self.config.endpoint.rpartition(":")
         site = web.TCPSite(self._runner, host, int(port), ssl_context=ssl_ctx)
