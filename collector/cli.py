@@ -91,26 +91,54 @@ def _first_exporter(config: Config) -> ClickHouseExporterConfig:
     raise ConfigError("exporters", "no clickhouse exporter to query")
 
 
+def run_query(config: Config, sql: str, fmt: str) -> bytes:
+    """Query output in `fmt`: through the running service when there is one, else directly."""
+    clickhouse_format(fmt)
+    out = _admin_query(config, sql, fmt)
+    if out is not None:
+        return out
+    from exporters.clickhouse.client import make_client
+
+    exporter = _first_exporter(config)
+    client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
+                         exporter.timeout, exporter.database)
+    try:
+        return run_sql(client, sql, clickhouse_format(fmt))
+    finally:
+        client.close()
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     config = _load(args.config)
     try:
-        clickhouse_format(args.format)
-        out = _admin_query(config, args.query, args.format)
-        if out is None:
-            from exporters.clickhouse.client import make_client
-
-            exporter = _first_exporter(config)
-            client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
-                                 exporter.timeout, exporter.database)
-            try:
-                out = run_sql(client, args.query, clickhouse_format(args.format))
-            finally:
-                client.close()
+        out = run_query(config, args.query, args.format)
     except Exception as exc:
         print(f"tailhouse sql: {str(exc).strip()}", file=sys.stderr)
         return 1
     sys.stdout.buffer.write(out)
     sys.stdout.flush()
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .reports import REPORTS, ReportOptions, parse_json_each_row, render, render_json
+
+    config = _load(args.config)
+    try:
+        # Days are not a Go duration unit, but `--since 7d` is what people type.
+        days = args.since[:-1] if args.since.endswith("d") else ""
+        since = float(days) * 86400 if days.replace(".", "", 1).isdigit() else parse_duration(args.since, "--since")
+    except ConfigError as exc:
+        print(f"tailhouse report: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+    opts = ReportOptions(since_seconds=since, service=args.service or "", level=args.level or "",
+                         search=args.search or "", limit=args.limit)
+    try:
+        tables = REPORTS[args.report](lambda sql: parse_json_each_row(run_query(config, sql, "JSONEachRow")), opts)
+    except Exception as exc:
+        print(f"tailhouse report: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    print(render_json(tables) if args.format == "json" else render(tables))
     return 0
 
 
@@ -130,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
     p.add_argument("query")
     p.set_defaults(func=cmd_sql)
+    p = sub.add_parser("report", help="canned on-call reports: recent, errors, performance, alerts")
+    p.add_argument("report", choices=["recent", "errors", "performance", "alerts"])
+    p.add_argument("--config", required=True)
+    p.add_argument("--since", default="1h", help="time window, e.g. 15m, 1h, 7d (default 1h)")
+    p.add_argument("--service", help="only this service.name")
+    p.add_argument("--level", choices=["trace", "debug", "info", "warn", "error", "fatal"],
+                   help="recent: minimum log level")
+    p.add_argument("--search", help="recent: text to find in log messages (case-insensitive)")
+    p.add_argument("--limit", type=int, default=50, help="rows per table (default 50)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_report)
     return parser
 
 
