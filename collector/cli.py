@@ -129,7 +129,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         days = args.since[:-1] if args.since.endswith("d") else ""
         since = float(days) * 86400 if days.replace(".", "", 1).isdigit() else parse_duration(args.since, "--since")
     except ConfigError as exc:
-        print(f"tailhouse report: {exc.message}", file=sys.stderr)
+        print(f"tailhouse report: {exc} (days work too, e.g. 7d)", file=sys.stderr)
         return EXIT_CONFIG
     opts = ReportOptions(since_seconds=since, service=args.service or "", level=args.level or "",
                          search=args.search or "", limit=args.limit)
