@@ -1,4 +1,7 @@
-"""Admin HTTP endpoint (loopback by default): health, stats, flush, and SQL for `tailhouse sql`.
+"""Admin HTTP endpoint (loopback by default): health, stats, Prometheus metrics, flush, and SQL.
+
+`GET /health` is 200 only when the service is ready (exporters can write, no queue is full) and
+503 with the reason otherwise, so it serves as a container or load-balancer health check.
 
 `POST /query` exists because chDB allows one engine per data directory: while the service holds
 the embedded store, `tailhouse sql` asks the service to run the query instead of opening it.
@@ -12,6 +15,9 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 from clickhouse_connect.driver.client import Client
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from .metrics import exposition
 
 if TYPE_CHECKING:
     from .service import Service
@@ -46,6 +52,7 @@ class AdminServer:
         app = web.Application(client_max_size=16 * 2**20)
         app.router.add_get("/health", self._health)
         app.router.add_get("/stats", self._stats)
+        app.router.add_get("/metrics", self._metrics)
         app.router.add_post("/flush", self._flush)
         app.router.add_post("/query", self._query)
         self._runner = web.AppRunner(app, access_log=None)
@@ -65,7 +72,13 @@ class AdminServer:
         return web.json_response({"status": "ok" if ok else "unavailable", "reason": reason}, status=200 if ok else 503)
 
     async def _stats(self, request: web.Request) -> web.Response:
-        return web.json_response(self._service.stats.as_dict())
+        ready, reason = self._service.health()
+        return web.json_response({"ready": ready, "reason": reason, **self._service.stats.as_dict()})
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        body = exposition(self._service.metrics_registry)
+        # CONTENT_TYPE_LATEST carries its own charset parameter, so set the header directly.
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def _flush(self, request: web.Request) -> web.Response:
         await self._service.flush()

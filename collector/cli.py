@@ -1,4 +1,4 @@
-"""`tailhouse` command line: run, validate, sql."""
+"""`tailhouse` command line: run, validate, sql, report."""
 
 from __future__ import annotations
 
@@ -13,20 +13,13 @@ import urllib.parse
 import urllib.request
 
 from .admin import clickhouse_format, run_sql
-from .config import ClickHouseExporterConfig, Config, load_config
-from .config_loader import ConfigError
+from .config import LOG_FORMATS, ClickHouseExporterConfig, Config, load_config
+from .config_loader import ConfigError, parse_duration
+from .logsetup import setup_logging
 
 log = logging.getLogger("tailhouse")
 
 EXIT_CONFIG = 2
-
-
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper().replace("WARN", "WARNING").replace("WARNINGING", "WARNING"), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 def _load(path: str) -> Config:
@@ -57,7 +50,8 @@ async def _run(config: Config) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
-    _setup_logging(config.service.telemetry.logs.level)
+    logs = config.service.telemetry.logs
+    setup_logging(logs.level, args.log_format or logs.format)
     asyncio.run(_run(config))
     return 0
 
@@ -97,21 +91,27 @@ def _first_exporter(config: Config) -> ClickHouseExporterConfig:
     raise ConfigError("exporters", "no clickhouse exporter to query")
 
 
+def run_query(config: Config, sql: str, fmt: str) -> bytes:
+    """Query output in `fmt`: through the running service when there is one, else directly."""
+    clickhouse_format(fmt)
+    out = _admin_query(config, sql, fmt)
+    if out is not None:
+        return out
+    from exporters.clickhouse.client import make_client
+
+    exporter = _first_exporter(config)
+    client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
+                         exporter.timeout, exporter.database)
+    try:
+        return run_sql(client, sql, clickhouse_format(fmt))
+    finally:
+        client.close()
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     config = _load(args.config)
     try:
-        clickhouse_format(args.format)
-        out = _admin_query(config, args.query, args.format)
-        if out is None:
-            from exporters.clickhouse.client import make_client
-
-            exporter = _first_exporter(config)
-            client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
-                                 exporter.timeout, exporter.database)
-            try:
-                out = run_sql(client, args.query, clickhouse_format(args.format))
-            finally:
-                client.close()
+        out = run_query(config, args.query, args.format)
     except Exception as exc:
         print(f"tailhouse sql: {str(exc).strip()}", file=sys.stderr)
         return 1
@@ -120,11 +120,35 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .reports import REPORTS, ReportOptions, parse_json_each_row, render, render_json
+
+    config = _load(args.config)
+    try:
+        # Days are not a Go duration unit, but `--since 7d` is what people type.
+        days = args.since[:-1] if args.since.endswith("d") else ""
+        since = float(days) * 86400 if days.replace(".", "", 1).isdigit() else parse_duration(args.since, "--since")
+    except ConfigError as exc:
+        print(f"tailhouse report: {exc} (days work too, e.g. 7d)", file=sys.stderr)
+        return EXIT_CONFIG
+    opts = ReportOptions(since_seconds=since, service=args.service or "", level=args.level or "",
+                         search=args.search or "", limit=args.limit)
+    try:
+        tables = REPORTS[args.report](lambda sql: parse_json_each_row(run_query(config, sql, "JSONEachRow")), opts)
+    except Exception as exc:
+        print(f"tailhouse report: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    print(render_json(tables) if args.format == "json" else render(tables))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tailhouse", description="OpenTelemetry and Cloudflare Workers tail events into ClickHouse")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run the collector in the foreground")
     p.add_argument("--config", required=True)
+    p.add_argument("--log-format", choices=LOG_FORMATS, default=None,
+                   help="text (default) or json; overrides service.telemetry.logs.format")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("validate", help="check a config file and exit")
     p.add_argument("--config", required=True)
@@ -134,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
     p.add_argument("query")
     p.set_defaults(func=cmd_sql)
+    p = sub.add_parser("report", help="canned on-call reports: recent, errors, performance, alerts")
+    p.add_argument("report", choices=["recent", "errors", "performance", "alerts"])
+    p.add_argument("--config", required=True)
+    p.add_argument("--since", default="1h", help="time window, e.g. 15m, 1h, 7d (default 1h)")
+    p.add_argument("--service", help="only this service.name")
+    p.add_argument("--level", choices=["trace", "debug", "info", "warn", "error", "fatal"],
+                   help="recent: minimum log level")
+    p.add_argument("--search", help="recent: text to find in log messages (case-insensitive)")
+    p.add_argument("--limit", type=int, default=50, help="rows per table (default 50)")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -26,19 +26,109 @@ def _check_endpoint(endpoint: str, path: str) -> None:
 
 
 @dataclass
+class TLSServerConfig:
+    """Server-side TLS: PEM certificate chain and key; a client CA file turns on mutual TLS."""
+
+    cert_file: str = ""
+    key_file: str = ""
+    client_ca_file: str = ""
+
+    def validate(self, path: str) -> None:
+        if not self.cert_file:
+            raise ConfigError(f"{path}.cert_file", "TLS needs a certificate file (PEM)")
+        if not self.key_file:
+            raise ConfigError(f"{path}.key_file", "TLS needs a private key file (PEM)")
+
+
+@dataclass
+class AuthConfig:
+    """Bearer-token authentication: clients send `Authorization: Bearer <token>`."""
+
+    bearer_token: str = ""
+
+    def validate(self, path: str) -> None:
+        if not self.bearer_token:
+            raise ConfigError(f"{path}.bearer_token", "must not be empty (remove `auth` to accept unauthenticated clients)")
+        if any(c.isspace() for c in self.bearer_token):
+            raise ConfigError(f"{path}.bearer_token", "must not contain whitespace")
+
+
+@dataclass
+class KeepaliveServerParameters:
+    """gRPC server keepalive, as the Collector's `keepalive.server_parameters` (0 = gRPC default)."""
+
+    max_connection_idle: Duration = Duration(0)
+    max_connection_age: Duration = Duration(0)
+    max_connection_age_grace: Duration = Duration(0)
+    time: Duration = Duration(0)
+    timeout: Duration = Duration(0)
+
+
+@dataclass
+class KeepaliveEnforcementPolicy:
+    """How often clients may ping (`min_time`) and whether without active calls."""
+
+    min_time: Duration = Duration(0)
+    permit_without_stream: bool = False
+
+
+@dataclass
+class KeepaliveConfig:
+    server_parameters: KeepaliveServerParameters = field(default_factory=KeepaliveServerParameters)
+    enforcement_policy: KeepaliveEnforcementPolicy = field(default_factory=KeepaliveEnforcementPolicy)
+
+
+@dataclass
 class GrpcProtocolConfig:
     endpoint: str = "0.0.0.0:4317"
     max_recv_msg_size_mib: int = 16
+    max_concurrent_streams: int = 0  # per connection; 0 = gRPC default
+    keepalive: KeepaliveConfig = field(default_factory=KeepaliveConfig)
+    tls: TLSServerConfig | None = None
+    auth: AuthConfig | None = None
 
     def validate(self, path: str) -> None:
         _check_endpoint(self.endpoint, f"{path}.endpoint")
         if self.max_recv_msg_size_mib <= 0:
             raise ConfigError(f"{path}.max_recv_msg_size_mib", "must be positive")
+        if self.max_concurrent_streams < 0:
+            raise ConfigError(f"{path}.max_concurrent_streams", "must not be negative")
+
+
+@dataclass
+class CorsConfig:
+    """CORS for browser clients of OTLP/HTTP; no allowed origins means CORS is off."""
+
+    allowed_origins: list[str] = field(default_factory=list)  # exact origins, `*`, or `https://*.example.com`
+    allowed_headers: list[str] = field(default_factory=list)  # beyond the ones OTLP needs
+    max_age: int = 0  # seconds a browser may cache a preflight answer; 0 = not sent
+
+    def validate(self, path: str) -> None:
+        for i, origin in enumerate(self.allowed_origins):
+            if origin != "*" and "://" not in origin:
+                raise ConfigError(f"{path}.allowed_origins[{i}]", f"expected `*` or scheme://host[:port], got {origin!r}")
+        if self.max_age < 0:
+            raise ConfigError(f"{path}.max_age", "must not be negative")
+
+
+@dataclass
+class HttpProtocolConfig:
+    endpoint: str = "0.0.0.0:4318"
+    max_request_body_size: ByteSize = ByteSize(20 * 2**20)  # compressed and decompressed, as the Collector
+    cors: CorsConfig | None = None
+    tls: TLSServerConfig | None = None
+    auth: AuthConfig | None = None
+
+    def validate(self, path: str) -> None:
+        _check_endpoint(self.endpoint, f"{path}.endpoint")
+        if self.max_request_body_size <= 0:
+            raise ConfigError(f"{path}.max_request_body_size", "must be positive")
 
 
 @dataclass
 class OtlpProtocols:
     grpc: GrpcProtocolConfig | None = None
+    http: HttpProtocolConfig | None = None
 
 
 @dataclass
@@ -46,8 +136,8 @@ class OtlpReceiverConfig:
     protocols: OtlpProtocols = field(default_factory=OtlpProtocols)
 
     def validate(self, path: str) -> None:
-        if self.protocols.grpc is None:
-            raise ConfigError(f"{path}.protocols", "enable at least one protocol (grpc)")
+        if self.protocols.grpc is None and self.protocols.http is None:
+            raise ConfigError(f"{path}.protocols", "enable at least one protocol (grpc, http)")
 
 
 @dataclass
@@ -193,13 +283,20 @@ class AdminConfig:
         _check_endpoint(self.endpoint, f"{path}.endpoint")
 
 
+LOG_FORMATS = ("text", "json")
+
+
 @dataclass
 class LogsConfig:
     level: str = "info"
+    format: str = "text"  # text (human-readable) or json (one object per line)
+    progress_interval: Duration = Duration(60.0)  # a progress line at info level this often; 0 = never
 
     def validate(self, path: str) -> None:
         if self.level.lower() not in ("debug", "info", "warning", "warn", "error"):
             raise ConfigError(f"{path}.level", f"expected debug, info, warn or error, got {self.level!r}")
+        if self.format not in LOG_FORMATS:
+            raise ConfigError(f"{path}.format", f"expected text or json, got {self.format!r}")
 
 
 @dataclass

@@ -13,10 +13,16 @@ from .batching.batcher import Batcher
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
                      OtlpReceiverConfig)
 from .intake import Intake
+from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
+from .progress import ProgressReporter
 from .receivers.otlp_grpc import OtlpGrpcReceiver
+<<<<<<< HEAD
 from .receivers.tail_grpc import TailGrpcReceiver
 from .receivers.tail_http import TailHttpReceiver
+=======
+from .receivers.otlp_http import OtlpHttpReceiver
+>>>>>>> issue-6
 from .stats import Stats
 from .tail import TAIL_KIND
 from .tail.intake import TailIntake
@@ -40,10 +46,16 @@ class Service:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.stats = Stats()
+        self.metrics_registry = make_registry(self.stats, self.health)
         self.exporters: dict[str, ClickHouseExporter] = {}
         self._batchers: list[Batcher] = []
+<<<<<<< HEAD
         self._receivers: list[OtlpGrpcReceiver | TailHttpReceiver | TailGrpcReceiver] = []
+=======
+        self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver] = []
+>>>>>>> issue-6
         self._admin: AdminServer | None = None
+        self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
 
@@ -88,15 +100,21 @@ class Service:
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
             if rcfg.protocols.grpc is not None:
-                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake)
+                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir)
                 await receiver.start()
                 self._receivers.append(receiver)
                 self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint))
+            if rcfg.protocols.http is not None:
+                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir)
+                await http.start()
+                self._receivers.append(http)
+                self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint))
 
         self._admin = AdminServer(self, cfg.service.telemetry.admin.endpoint)
         await self._admin.start()
         host = cfg.service.telemetry.admin.endpoint.rpartition(":")[0]
         self.endpoints.append(Endpoint("admin", "http", f"http://{host}:{self._admin.port}"))
+        self._progress.start()
         self._started = True
 
     async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, batchers: list[Batcher]) -> None:
@@ -126,11 +144,17 @@ class Service:
     async def stop(self) -> None:
         """Stop intake, write what was accepted (within shutdown_timeout), then close everything."""
         grace = self.config.service.shutdown_timeout
+<<<<<<< HEAD
         # Receivers refuse new calls at once but keep in-flight calls open while their data is
         # flushed and written, so those clients get their ack instead of an error (and a retry
         # that would store the data twice).
         receivers_stopped = asyncio.gather(*(r.stop(grace) for r in self._receivers))
         await asyncio.sleep(0)
+=======
+        self._started = False  # /health answers 503 while draining
+        await self._progress.stop()
+        await asyncio.gather(*(r.stop(grace) for r in self._receivers))
+>>>>>>> issue-6
         for b in self._batchers:
             await b.close()
         for name, e in self.exporters.items():
@@ -144,10 +168,18 @@ class Service:
         self._started = False
 
     def health(self) -> tuple[bool, str]:
-        """(healthy, reason)."""
+        """(ready, reason): ready when started, every exporter can write and no queue is full."""
         if not self._started:
             return False, "starting or stopping"
-        return True, ""
+        problems = []
+        for name, exporter in self.exporters.items():
+            ok, reason = exporter.health()
+            if not ok:
+                problems.append(f"exporter {name}: {reason}")
+        for name, e in self.stats.exporters.items():
+            if e.queue_full():
+                problems.append(f"exporter {name}: queue full ({e.queue_bytes()} of {e.queue_capacity_bytes} bytes)")
+        return (False, "; ".join(problems)) if problems else (True, "")
 
     def query_exporter(self) -> ClickHouseExporter | None:
         """The exporter `tailhouse sql` queries (the first one)."""

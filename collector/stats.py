@@ -1,10 +1,27 @@
-"""Counters the service keeps per signal, shown on the admin endpoint's /stats."""
+"""Counters the service keeps, shown on the admin endpoint (/stats as JSON, /metrics for Prometheus).
+
+Two views of the same flow:
+
+* per signal (`Stats.of(signal)`): what receivers took in and what became of it, summed over
+  exporters;
+* per exporter and signal (`Stats.exporter(name, signal)`): what one exporter was handed, wrote,
+  retried, holds in its queue and dead-lettered.
+
+Exporters report through `Stats.export_add` / `Stats.observe_export`, which keep both views in
+step. Queue figures (`queue_*`, `dead_letter_items`) are whatever the exporter's queue reports:
+the in-memory queue has no capacity and no dead letters, so those stay 0 until a queue that has
+them sets them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import bisect
+from dataclasses import asdict, dataclass, field, fields
 
 from .otlp_requests import Signal
+
+# Export latency buckets (seconds): an embedded insert takes milliseconds, a retried one minutes.
+LATENCY_BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
 @dataclass
@@ -18,15 +35,126 @@ class SignalStats:
     batches: int = 0             # inserts made
     retries: int = 0             # insert attempts repeated after a retryable error
     pending_items: int = 0       # accepted, not yet stored
+    pending_bytes: int = 0       # request bytes accepted, not yet stored
+    dead_letter_items: int = 0   # items set aside as undeliverable (a dead-letter queue)
+
+    @property
+    def received_items(self) -> int:
+        """Items that arrived in decodable requests (accepted + rejected)."""
+        return self.accepted_items + self.rejected_items
+
+
+@dataclass
+class ExporterSignalStats:
+    """One exporter's figures for one signal."""
+
+    submitted_items: int = 0     # items handed to the exporter
+    written_items: int = 0       # rows stored
+    failed_items: int = 0        # items whose store failed (refused back to the client)
+    batches: int = 0             # inserts made
+    retries: int = 0             # insert attempts repeated after a retryable error
+    pending_items: int = 0       # queue depth: items waiting to be written
+    pending_bytes: int = 0       # queue size in request bytes
+    dead_letter_items: int = 0   # items moved to a dead-letter store
+
+
+@dataclass
+class Histogram:
+    """Cumulative-bucket histogram (the shape Prometheus exposes), kept without prometheus-client."""
+
+    bounds: tuple[float, ...] = LATENCY_BUCKETS
+    counts: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))
+    total: float = 0.0
+    count: int = 0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.total += value
+        self.count += 1
+
+    def cumulative(self) -> list[tuple[float, int]]:
+        """(upper bound, observations ≤ bound) pairs ending with (+inf, count)."""
+        out, running = [], 0
+        for bound, n in zip((*self.bounds, float("inf")), self.counts):
+            running += n
+            out.append((bound, running))
+        return out
+
+
+@dataclass
+class ExporterStats:
+    """Everything one exporter reports."""
+
+    signals: dict[str, ExporterSignalStats] = field(default_factory=dict)
+    latency: dict[str, Histogram] = field(default_factory=dict)  # per signal, seconds per successful store
+    queue_capacity_bytes: int = 0  # 0 = unbounded (the in-memory queue); set by a bounded queue
+    healthy: bool = True
+    problem: str = ""              # why it can't write, when not healthy
+
+    def of(self, signal: Signal) -> ExporterSignalStats:
+        return self.signals.setdefault(signal.value, ExporterSignalStats())
+
+    def queue_bytes(self) -> int:
+        return sum(s.pending_bytes for s in self.signals.values())
+
+    def queue_full(self) -> bool:
+        return self.queue_capacity_bytes > 0 and self.queue_bytes() >= self.queue_capacity_bytes
+
+
+_SHARED = {f.name for f in fields(ExporterSignalStats)} & {f.name for f in fields(SignalStats)}
 
 
 @dataclass
 class Stats:
     signals: dict[str, SignalStats] = field(default_factory=lambda: {s.value: SignalStats() for s in Signal})
+    exporters: dict[str, ExporterStats] = field(default_factory=dict)
 
     def of(self, signal: Signal) -> SignalStats:
         return self.signals[signal.value]
 
-    def as_dict(self) -> dict[str, dict[str, int]]:
-        """JSON-ready snapshot."""
-        return {name: asdict(s) for name, s in self.signals.items()}
+    def exporter(self, name: str) -> ExporterStats:
+        """The figures of exporter `name` (created on first use)."""
+        return self.exporters.setdefault(name, ExporterStats())
+
+    def export_add(self, exporter: str, signal: Signal, **deltas: int) -> None:
+        """Add to an exporter's counters for `signal`; the shared ones also go to the signal totals.
+
+        `submitted_items` has no per-signal twin (the signal's `accepted_items` counts requests once
+        even when two exporters store them).
+        """
+        per_exporter = self.exporter(exporter).of(signal)
+        total = self.of(signal)
+        for name, delta in deltas.items():
+            setattr(per_exporter, name, getattr(per_exporter, name) + delta)
+            if name in _SHARED:
+                setattr(total, name, getattr(total, name) + delta)
+
+    def observe_export(self, exporter: str, signal: Signal, seconds: float) -> None:
+        """Record how long storing one batch took (from hand-over to stored)."""
+        self.exporter(exporter).latency.setdefault(signal.value, Histogram()).observe(seconds)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready snapshot: per signal, then per exporter and signal."""
+        signals = {name: {**asdict(s), "received_items": s.received_items} for name, s in self.signals.items()}
+        exporters: dict[str, object] = {}
+        for name, e in self.exporters.items():
+            exporters[name] = {
+                "healthy": e.healthy,
+                "problem": e.problem,
+                "queue_capacity_bytes": e.queue_capacity_bytes,
+                "queue_bytes": e.queue_bytes(),
+                "signals": {
+                    sig: {
+                        **asdict(s),
+                        "export_latency_seconds": _latency_summary(e.latency.get(sig)),
+                    }
+                    for sig, s in e.signals.items()
+                },
+            }
+        return {"signals": signals, "exporters": exporters}
+
+
+def _latency_summary(h: Histogram | None) -> dict[str, float | int]:
+    if h is None or h.count == 0:
+        return {"count": 0, "sum": 0.0}
+    return {"count": h.count, "sum": round(h.total, 6), "mean": round(h.total / h.count, 6)}

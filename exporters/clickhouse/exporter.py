@@ -152,8 +152,18 @@ class ClickHouseExporter:
 
     async def submit(self, batch: Batch) -> None:
         """Queue a batch for writing (the futures of its requests complete when it is stored)."""
-        self._stats.of(batch.signal).pending_items += batch.items
+        self._stats.export_add(self.name, batch.signal, submitted_items=batch.items, pending_items=batch.items,
+                               pending_bytes=batch.nbytes)
         await self._queues[batch.kind].batches.put(batch)
+
+    def health(self) -> tuple[bool, str]:
+        """(can write, reason): false while inserts are failing and being retried."""
+        e = self._stats.exporter(self.name)
+        return e.healthy, e.problem
+
+    def _set_health(self, problem: str) -> None:
+        e = self._stats.exporter(self.name)
+        e.healthy, e.problem = not problem, problem
 
     async def drain(self, timeout: float) -> bool:
         """Wait until every queued batch is written; False if that took longer than `timeout`."""
@@ -190,15 +200,17 @@ class ClickHouseExporter:
                 taken.append(nxt)
                 items += nxt.items
             requests = [r for b in taken for r in b.requests]
+            started = time.monotonic()
             try:
                 await self._store(signal, target, client, requests)
             finally:
-                self._stats.of(signal).pending_items -= items
+                self._stats.observe_export(self.name, signal, time.monotonic() - started)
+                self._stats.export_add(self.name, signal, pending_items=-items,
+                                       pending_bytes=-sum(b.nbytes for b in taken))
                 for _ in taken:
                     q.batches.task_done()
 
     async def _store(self, signal: Signal, target: LandingTarget, client: Client, requests: list[PendingRequest]) -> None:
-        stats = self._stats.of(signal)
         try:
             await self._insert_with_retry(signal, target, client, [r.payload for r in requests])
         except ExportError as exc:
@@ -210,14 +222,13 @@ class ClickHouseExporter:
             for r in requests:
                 await self._store(signal, target, client, [r])
             return
-        stats.written_items += sum(r.items for r in requests)
-        stats.batches += 1
+        self._stats.export_add(self.name, signal, written_items=sum(r.items for r in requests), batches=1)
         for r in requests:
             if not r.done.done():
                 r.done.set_result(None)
 
     def _fail(self, signal: Signal, requests: list[PendingRequest], exc: ExportError) -> None:
-        self._stats.of(signal).failed_items += sum(r.items for r in requests)
+        self._stats.export_add(self.name, signal, failed_items=sum(r.items for r in requests))
         for r in requests:
             if not r.done.done():
                 r.done.set_exception(exc)
@@ -232,9 +243,13 @@ class ClickHouseExporter:
         while True:
             try:
                 await asyncio.to_thread(client.raw_insert, table, None, body, settings, target.fmt)
+                self._set_health("")
                 return
             except Exception as exc:
                 retryable = is_retryable(exc)
+                if retryable:
+                    # /health reports this until an insert succeeds again.
+                    self._set_health(f"ClickHouse inserts are failing and being retried: {str(exc).splitlines()[0][:300]}")
                 if not retryable:
                     raise ExportError(f"ClickHouse refused the {signal.value} data: {exc}", retryable=False) from exc
                 wait = next(delays, None)
@@ -242,7 +257,7 @@ class ClickHouseExporter:
                     raise ExportError(
                         f"ClickHouse unavailable for {time.monotonic() - started:.0f}s: {exc}", retryable=True
                     ) from exc
-                self._stats.of(signal).retries += 1
+                self._stats.export_add(self.name, signal, retries=1)
                 log.warning("exporter %s: %s insert failed (%s); retrying in %.1fs", self.name, signal.value,
                             str(exc).splitlines()[0][:300], wait)
                 await asyncio.sleep(wait)

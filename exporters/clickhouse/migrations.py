@@ -13,6 +13,7 @@ from typing import Callable, Protocol
 
 from .events_table import TableOptions, events_ddl, trace_lookup_ddl
 from .landing_schema import LANDING_TABLES, landing_columns
+from .otel_views import otel_view_statements
 from .otlp_views import VIEW_SELECTS
 from .worker_views import worker_statements
 
@@ -47,13 +48,15 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "events table, OTLP landing tables and mapping views", _initial_schema),
     Migration(2, "Cloudflare Workers views: worker_logs, worker_errors, worker_requests, endpoint and error aggregates",
               worker_statements),
+    Migration(3, "OpenTelemetry Collector exporter compatible views (otel_traces, otel_logs, otel_metrics_*)",
+              otel_view_statements),
 ]
 
 
 def schema_statements(db: str, options: TableOptions) -> list[str]:
     """Every DDL statement of the current schema, in order (for `tailhouse schema` and tests)."""
     stmts = [f"CREATE DATABASE IF NOT EXISTS `{db}`"]
-    for m in MIGRATIONS:
+    for m in sorted(MIGRATIONS, key=lambda m: m.version):
         stmts += m.statements(db, options)
     return stmts
 
@@ -67,7 +70,8 @@ def migrate(client: CommandClient, db: str, options: TableOptions) -> list[int]:
     )
     done = {int(r[0]) for r in client.query(f"SELECT version FROM `{db}`.schema_migrations").result_rows}
     applied: list[int] = []
-    for m in MIGRATIONS:
+    # By version, whatever order the list was assembled in (migrations are added on parallel branches).
+    for m in sorted(MIGRATIONS, key=lambda m: m.version):
         if m.version in done:
             continue
         log.info("applying schema migration %d (%s) to database %s", m.version, m.name, db)

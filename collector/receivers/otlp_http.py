@@ -1,0 +1,202 @@
+"""OTLP/HTTP receiver: POST /v1/traces, /v1/logs, /v1/metrics with protobuf or JSON bodies.
+
+Transport only: authentication, content type, Content-Encoding, size limits, CORS, and turning
+outcomes into status codes. JSON is converted to the protobuf request once; then the same
+`Intake.export` as gRPC validates, batches and waits until the data is stored, so a 200 means
+the data is in ClickHouse.
+
+Status codes follow the OTLP/HTTP spec: 400 with a google.rpc.Status body for bad data, 401 for
+a missing or wrong token, 413 over the size limit, 415 for a content type other than protobuf or
+JSON, 503 with Retry-After when storage is unavailable (the client retries).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import grpc
+from aiohttp import web
+
+from exporters.clickhouse.exporter import ExportError
+
+from ..auth import BearerAuth, server_ssl_context
+from ..config import CorsConfig, HttpProtocolConfig
+from ..intake import Intake
+from ..otlp_json import request_from_json, response_to_json, status_bytes
+from ..otlp_requests import InvalidRequest, Signal, response_bytes
+from .compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
+
+log = logging.getLogger(__name__)
+
+PATHS = {Signal.TRACES: "/v1/traces", Signal.LOGS: "/v1/logs", Signal.METRICS: "/v1/metrics"}
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+_CONTENT_TYPES = {PROTOBUF: False, "application/protobuf": False, JSON: True}
+# Headers an OTLP client sends; CORS preflights may always ask for these.
+_CORS_BASE_HEADERS = frozenset({"content-type", "content-encoding", "accept", "x-requested-with"})
+RETRY_AFTER_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class _Encoding:
+    """How the request was encoded, so the answer uses the same content type."""
+
+    as_json: bool
+
+    @property
+    def content_type(self) -> str:
+        return JSON if self.as_json else PROTOBUF
+
+
+def _status(http_status: int, code: grpc.StatusCode, message: str, enc: _Encoding,
+            headers: dict[str, str] | None = None) -> web.Response:
+    body = status_bytes(code.value[0], message, enc.as_json)
+    return web.Response(status=http_status, body=body, content_type=enc.content_type, headers=headers)
+
+
+class Cors:
+    """Origin checks and headers for browser clients (configured `cors`)."""
+
+    def __init__(self, config: CorsConfig) -> None:
+        self._origins = config.allowed_origins
+        self._headers = {h.lower() for h in config.allowed_headers}
+        self._max_age = config.max_age
+
+    def allows(self, origin: str) -> bool:
+        return any(p == "*" or fnmatch.fnmatchcase(origin, p) for p in self._origins)
+
+    def response_headers(self, origin: str) -> dict[str, str]:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+    def preflight(self, request: web.Request) -> web.Response:
+        origin = request.headers.get("Origin", "")
+        method = request.headers.get("Access-Control-Request-Method", "")
+        asked = {h.strip().lower() for h in request.headers.get("Access-Control-Request-Headers", "").split(",") if h.strip()}
+        if not origin or not self.allows(origin):
+            return web.Response(status=403, text=f"CORS: origin {origin!r} is not allowed\n")
+        if method.upper() != "POST":
+            return web.Response(status=405, text="CORS: only POST is allowed\n")
+        if "*" not in self._headers and not asked <= (_CORS_BASE_HEADERS | self._headers):
+            refused = ", ".join(sorted(asked - _CORS_BASE_HEADERS - self._headers))
+            return web.Response(status=403, text=f"CORS: headers not allowed: {refused}\n")
+        headers = {
+            **self.response_headers(origin),
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": ", ".join(sorted(asked)) if asked else "Content-Type",
+        }
+        if self._max_age:
+            headers["Access-Control-Max-Age"] = str(self._max_age)
+        return web.Response(status=204, headers=headers)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class OtlpHttpReceiver:
+    """Serves OTLP/HTTP for the signals whose pipelines use this receiver."""
+
+    def __init__(self, name: str, config: HttpProtocolConfig, intake: Intake, base_dir: Path = Path(".")) -> None:
+        self.name = name
+        self.config = config
+        self._intake = intake
+        self._base_dir = base_dir
+        self._auth = BearerAuth.from_config(config.auth)
+        self._cors = Cors(config.cors) if config.cors and config.cors.allowed_origins else None
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.config.tls else "http"
+
+    @property
+    def endpoint(self) -> str:
+        host = self.config.endpoint.rpartition(":")[0]
+        return f"{self.scheme}://{host}:{self.port}"
+
+    def build_app(self) -> web.Application:
+        """The aiohttp application (routes for the signals this receiver feeds)."""
+        # aiohttp refuses bodies over client_max_size with 413 before we read them.
+        app = web.Application(client_max_size=self.config.max_request_body_size, middlewares=[self._cors_middleware])
+        for signal in self._intake.signals():
+            app.router.add_post(PATHS[signal], self._export_handler(signal))
+            if self._cors:
+                app.router.add_route("OPTIONS", PATHS[signal], self._preflight)
+        return app
+
+    async def start(self) -> None:
+        """Bind and start serving; `port` is the bound port (useful with port 0)."""
+        ssl_ctx = server_ssl_context(self.config.tls, self._base_dir) if self.config.tls else None
+        # auto_decompress off: `compression.decompress` applies our size cap and supported codings.
+        self._runner = web.AppRunner(self.build_app(), access_log=None, auto_decompress=False)
+        await self._runner.setup()
+        host, _, port = self.config.endpoint.rpartition(":")
+        site = web.TCPSite(self._runner, host, int(port), ssl_context=ssl_ctx)
+        await site.start()
+        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1] if sockets else int(port)
+
+    async def stop(self, grace: float) -> None:
+        """Stop accepting; requests in flight get `grace` seconds to finish."""
+        if self._runner is not None:
+            await self._runner.shutdown()
+            await self._runner.cleanup()
+
+    @web.middleware
+    async def _cors_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        resp = await handler(request)
+        origin = request.headers.get("Origin")
+        if self._cors and origin and request.method != "OPTIONS" and self._cors.allows(origin):
+            resp.headers.update(self._cors.response_headers(origin))
+        return resp
+
+    async def _preflight(self, request: web.Request) -> web.Response:
+        assert self._cors is not None
+        return self._cors.preflight(request)
+
+    def _export_handler(self, signal: Signal) -> Handler:
+        async def export(request: web.Request) -> web.StreamResponse:
+            return await self._export(signal, request)
+
+        return export
+
+    async def _export(self, signal: Signal, request: web.Request) -> web.Response:
+        as_json = _CONTENT_TYPES.get(request.content_type)
+        # Errors are answered in the request's encoding; JSON when that encoding is unknown.
+        enc = _Encoding(True if as_json is None else as_json)
+        if self._auth is not None:
+            problem = self._auth.check(request.headers.get("Authorization"))
+            if problem:
+                log.info("%s: refused %s from %s: %s", self.name, request.path, request.remote, problem)
+                return _status(401, grpc.StatusCode.UNAUTHENTICATED, problem, enc,
+                               headers={"WWW-Authenticate": 'Bearer realm="tailhouse"'})
+        if as_json is None:
+            return _status(415, grpc.StatusCode.INVALID_ARGUMENT,
+                           f"unsupported Content-Type {request.content_type!r}: use {PROTOBUF} or {JSON}", enc)
+        limit = self.config.max_request_body_size
+        try:
+            raw = await request.read()
+            data = decompress(request.headers.get("Content-Encoding", ""), raw, limit)
+            if as_json:
+                data = request_from_json(signal, data)
+            parsed = await self._intake.export(signal, data)
+        except (web.HTTPRequestEntityTooLarge, BodyTooLarge) as exc:
+            message = str(exc) if isinstance(exc, BodyTooLarge) else f"request body is more than the limit of {limit} bytes"
+            return _status(413, grpc.StatusCode.RESOURCE_EXHAUSTED, message, enc)
+        except UnsupportedEncoding as exc:
+            return _status(415, grpc.StatusCode.INVALID_ARGUMENT, str(exc), enc)
+        except (CorruptBody, InvalidRequest) as exc:
+            return _status(400, grpc.StatusCode.INVALID_ARGUMENT, str(exc), enc)
+        except ExportError as exc:
+            if exc.retryable:
+                return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc,
+                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return _status(400, grpc.StatusCode.INVALID_ARGUMENT, str(exc), enc)
+        body = response_bytes(signal, parsed)
+        if as_json:
+            body = response_to_json(signal, body)
+        return web.Response(status=200, body=body, content_type=enc.content_type)
