@@ -17,12 +17,9 @@ from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
 from .progress import ProgressReporter
 from .receivers.otlp_grpc import OtlpGrpcReceiver
-<<<<<<< HEAD
+from .receivers.otlp_http import OtlpHttpReceiver
 from .receivers.tail_grpc import TailGrpcReceiver
 from .receivers.tail_http import TailHttpReceiver
-=======
-from .receivers.otlp_http import OtlpHttpReceiver
->>>>>>> issue-6
 from .stats import Stats
 from .tail import TAIL_KIND
 from .tail.intake import TailIntake
@@ -49,11 +46,7 @@ class Service:
         self.metrics_registry = make_registry(self.stats, self.health)
         self.exporters: dict[str, ClickHouseExporter] = {}
         self._batchers: list[Batcher] = []
-<<<<<<< HEAD
-        self._receivers: list[OtlpGrpcReceiver | TailHttpReceiver | TailGrpcReceiver] = []
-=======
-        self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver] = []
->>>>>>> issue-6
+        self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
@@ -144,17 +137,13 @@ class Service:
     async def stop(self) -> None:
         """Stop intake, write what was accepted (within shutdown_timeout), then close everything."""
         grace = self.config.service.shutdown_timeout
-<<<<<<< HEAD
+        self._started = False  # /health answers 503 while draining
+        await self._progress.stop()
         # Receivers refuse new calls at once but keep in-flight calls open while their data is
         # flushed and written, so those clients get their ack instead of an error (and a retry
         # that would store the data twice).
         receivers_stopped = asyncio.gather(*(r.stop(grace) for r in self._receivers))
         await asyncio.sleep(0)
-=======
-        self._started = False  # /health answers 503 while draining
-        await self._progress.stop()
-        await asyncio.gather(*(r.stop(grace) for r in self._receivers))
->>>>>>> issue-6
         for b in self._batchers:
             await b.close()
         for name, e in self.exporters.items():
