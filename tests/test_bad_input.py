@@ -136,4 +136,4 @@ def test_good_data_after_bad_is_stored_once(service: RunningService) -> None:
         TraceServiceStub(ch).Export(_spans_request(name, 5), timeout=30)
     assert service.scalar(f"SELECT count() FROM events WHERE service_name = '{name}'") == 5
     status, stats = service.get_json("/stats")
-    assert status == 200 and stats["traces"]["refused_requests"] >= 2
+    assert status == 200 and stats["signals"]["traces"]["refused_requests"] >= 2

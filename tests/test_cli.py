@@ -73,7 +73,7 @@ def test_sigint_flushes_pending_batch(tmp_path: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         status, stats = svc.get_json("/stats")
-        if stats["logs"]["pending_items"] or stats["logs"]["requests"]:
+        if stats["signals"]["logs"]["pending_items"] or stats["signals"]["logs"]["requests"]:
             break
         time.sleep(0.05)
     svc.proc.send_signal(2)  # SIGINT

@@ -153,7 +153,7 @@ def test_protobuf_response_and_partial_success(svc: RunningService) -> None:
     assert headers["Content-Type"] == "application/x-protobuf"
     resp = trace_pb.ExportTraceServiceResponse.FromString(body)
     assert resp.partial_success.rejected_spans == 1
-    assert "trace_id must be 16 bytes" in resp.partial_success.error_message
+    assert "trace_id is 2 bytes, must be 16" in resp.partial_success.error_message
     assert svc.query(f"SELECT event_name FROM events WHERE trace_id = '{good.trace_id.hex()}'") == [("good",)]
 
     bad_json = _json_trace(trace_id="abcd", span_id="00" * 8)
