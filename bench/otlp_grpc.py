@@ -167,7 +167,21 @@ def in_child(kind: str, requests: list[bytes], repeat: int) -> float:
 
 # ---- (a) the service end to end ------------------------------------------------------------
 
-def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: int, queue: "mp.Queue[int]") -> None:
+def _marker(sender_id: int, seq: int) -> bytes:
+    """A span-less ResourceSpans appended to a request (protobuf concatenation merges it in).
+
+    It makes every sent request's bytes unique, as real traffic is, so content-derived
+    deduplication does not collapse the re-sent pre-serialized requests.
+    """
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
+
+    req = tsvc.ExportTraceServiceRequest()
+    req.resource_spans.add().resource.attributes.add(key="bench.seq").value.string_value = f"{sender_id}-{seq}"
+    return req.SerializeToString()
+
+
+def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: int, queue: "mp.Queue[int]",
+            sender_id: int) -> None:
     import grpc
 
     with grpc.insecure_channel(endpoint, options=[("grpc.max_send_message_length", 64 * 2**20)]) as ch:
@@ -178,7 +192,7 @@ def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: i
         i = 0
         while time.monotonic() < deadline or inflight:
             while time.monotonic() < deadline and len(inflight) < concurrency:
-                inflight.append(export.future(requests[i % len(requests)], timeout=300))
+                inflight.append(export.future(requests[i % len(requests)] + _marker(sender_id, i), timeout=300))
                 i += 1
             fut = inflight.pop(0)
             try:
@@ -199,8 +213,8 @@ def bench_service(requests: list[bytes], seconds: float, senders: int, concurren
         try:
             ctx = mp.get_context("spawn")
             q: mp.Queue = ctx.Queue()
-            procs = [ctx.Process(target=_sender, args=(svc.grpc_endpoint, requests, seconds, concurrency, q))
-                     for _ in range(senders)]
+            procs = [ctx.Process(target=_sender, args=(svc.grpc_endpoint, requests, seconds, concurrency, q, n))
+                     for n in range(senders)]
             t0 = time.perf_counter()
             for p in procs:
                 p.start()
@@ -231,7 +245,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=30, help="how long the senders send")
     ap.add_argument("--senders", type=int, default=2, help="sender processes")
-    ap.add_argument("--concurrency", type=int, default=16, help="in-flight requests per sender")
+    ap.add_argument("--concurrency", type=int, default=64,
+                    help="in-flight requests per sender (each stands for one producer; acks come after the write)")
     ap.add_argument("--baseline-spans", type=int, default=200_000, help="spans in the ClickHouse-alone insert")
     args = ap.parse_args()
 
