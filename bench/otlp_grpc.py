@@ -86,6 +86,7 @@ def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str) -> float
     from collector.otlp_requests import Signal, otlp_kind
     from exporters.clickhouse.events_table import TableOptions
     from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+    from exporters.clickhouse.landing_schema import with_schema_file
     from exporters.clickhouse.migrations import migrate
 
     client = clickhouse_connect.get_client(dsn=f"chdb://{workdir}/ch")
@@ -94,7 +95,7 @@ def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str) -> float
     body = target.frame(requests * repeat)
     path = Path(workdir) / "batch.bin"
     path.write_bytes(body)
-    settings = insert_settings_for(target, body)
+    settings = with_schema_file(insert_settings_for(target, body), Path(workdir) / "ch" / "format_schemas")
     settings_sql = ", ".join(f"{k} = '{v.replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'"
                              for k, v in settings.items())
     t0 = time.perf_counter()

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 SCRIPT = r"""
-import json, os, sys, time
+import json, os, pathlib, sys, time
 import clickhouse_connect
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 from collector.otlp_requests import Signal, otlp_kind
 from exporters.clickhouse.events_table import TableOptions
 from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+from exporters.clickhouse.landing_schema import with_schema_file
 from exporters.clickhouse.migrations import migrate
 
 client = clickhouse_connect.get_client(dsn='chdb://' + sys.argv[1])
@@ -30,7 +31,8 @@ target = LANDING_TARGETS[otlp_kind(Signal.TRACES)]
 a = target.frame([batch(3), batch(2)])
 b = target.frame([batch(4)])
 for body in (a, a, b, a, b):  # a and b each retried
-    client.raw_insert('tailhouse.' + target.table, None, body, insert_settings_for(target, body), target.fmt)
+    settings = with_schema_file(insert_settings_for(target, body), pathlib.Path(sys.argv[1]) / 'format_schemas')
+    client.raw_insert('tailhouse.' + target.table, None, body, settings, target.fmt)
 spans = client.query('SELECT count() FROM tailhouse.events').result_rows[0][0]
 lookups = client.query('SELECT uniqExact(trace_id) FROM tailhouse.trace_id_ts').result_rows[0][0]
 print(json.dumps({"spans": spans, "lookup_traces": lookups}))

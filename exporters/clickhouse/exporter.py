@@ -30,7 +30,7 @@ from collector.tail import TAIL_KIND
 from ..retry import Backoff, is_retryable
 from .client import make_client
 from .events_table import TableOptions
-from .landing_schema import LANDING_TABLES, insert_settings
+from .landing_schema import LANDING_TABLES, insert_settings, with_schema_file
 from .migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,8 @@ class ClickHouseExporter:
                                  payloads: list[bytes]) -> None:
         body = target.frame(payloads)
         settings = insert_settings_for(target, body)
+        if self._chdb_path is not None:
+            settings = with_schema_file(settings, self._chdb_path / "format_schemas")
         table = f"`{self.database}`.{target.table}"
         delays = self._backoff.delays(self._rng) if self.config.retry_on_failure.enabled else iter(())
         started = time.monotonic()

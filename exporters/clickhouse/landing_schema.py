@@ -22,7 +22,9 @@ nested path with an empty first component and refuses the schema.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # How many levels of nested AnyValue (array in array, kvlist in kvlist) ClickHouse decodes.
 # Every level makes the landing types larger, and ClickHouse pays for the size of those types
@@ -259,6 +261,27 @@ def landing_columns(request_message: str) -> str:
         t = ch_type(f.proto_type)
         cols.append(f"`{f.name}` {'Array(' + t + ')' if f.repeated else t}")
     return ",\n  ".join(cols)
+
+
+def with_schema_file(settings: dict[str, str], directory: Path) -> dict[str, str]:
+    """The same settings with an inline (`string`) format schema moved to a file in `directory`.
+
+    Embedded ClickHouse caches an inline schema in a `__cache__` folder of the process's working
+    directory; a schema file under the data directory keeps the user's working directory clean.
+    A ClickHouse server needs the inline form (it can't read the collector's files).
+    """
+    if settings.get("format_schema_source") != "string":
+        return settings
+    text = settings["format_schema"]
+    path = directory / f"tailhouse-{hashlib.sha256(text.encode()).hexdigest()[:16]}.proto"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    out = {k: v for k, v in settings.items() if k not in ("format_schema_source", "format_schema_message_name")}
+    out["format_schema"] = f"{path}:{settings['format_schema_message_name']}"
+    return out
 
 
 def insert_settings(request_message: str) -> dict[str, str]:
