@@ -13,11 +13,8 @@ ratio_clickhouse=… ratio_naive=… peak_rss_mib=…`.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time

@@ -120,7 +120,7 @@ class Service:
             self._receivers.append(http)
             self.endpoints.append(Endpoint(name, "tail/http", http.endpoint))
         if rcfg.grpc is not None:
-            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, token, intake)
+            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, token, intake, self.config.base_dir)
             await grpc_receiver.start()
             self._receivers.append(grpc_receiver)
             self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint))

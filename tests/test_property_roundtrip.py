@@ -13,7 +13,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as lsvc
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from exporters.clickhouse.value_codec import decode_attributes, decode_value
 from service_harness import RunningService

@@ -18,7 +18,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from ops_harness import RunningService, config_text, http_request
 
 from collector.config import GrpcProtocolConfig, parse_config
-from collector.receivers.otlp_grpc import server_options
+from collector.receivers.grpc_server import server_options
 
 TOKEN = "s3cret-token"
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"

@@ -8,8 +8,8 @@ in the response), UNAVAILABLE when ClickHouse is unavailable.
 
 from __future__ import annotations
 
-import hmac
 import logging
+from pathlib import Path
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -17,9 +17,11 @@ from google.protobuf.message import DecodeError
 from exporters.clickhouse.exporter import ExportError
 from tailhouse.tail.v1 import tail_pb2
 
+from ..auth import BearerAuth
 from ..config import TailGrpcConfig
 from ..tail.intake import NoItemStored, TailIntake
 from ..tail.proto_items import trace_item_from_proto
+from .grpc_server import start_grpc_server
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,10 @@ SERVICE = tail_pb2.DESCRIPTOR.services_by_name["TailService"].full_name
 class TailGrpcReceiver:
     """Serves TailService.Export."""
 
-    def __init__(self, name: str, config: TailGrpcConfig, bearer_token: str, intake: TailIntake) -> None:
+    def __init__(self, name: str, config: TailGrpcConfig, bearer_token: str, intake: TailIntake,
+                 base_dir: Path = Path(".")) -> None:
         self.name = name
+        self._base_dir = base_dir
         self.config = config
         self._token = bearer_token
         self._intake = intake
@@ -39,17 +43,10 @@ class TailGrpcReceiver:
 
     async def start(self) -> None:
         """Bind and start serving; `port` is the bound port (useful with port 0)."""
-        server = grpc.aio.server(options=[
-            ("grpc.max_receive_message_length", self.config.max_recv_msg_size_mib * 2**20),
-            ("grpc.so_reuseport", 0),
-        ])
         handler = grpc.unary_unary_rpc_method_handler(self._export)
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {"Export": handler}),))
-        self.port = server.add_insecure_port(self.config.endpoint)
-        if self.port == 0:
-            raise OSError(f"receiver {self.name}: cannot listen on {self.config.endpoint}")
-        await server.start()
-        self._server = server
+        handlers = [grpc.method_handlers_generic_handler(SERVICE, {"Export": handler})]
+        auth = BearerAuth(self._token) if self._token else None
+        self._server, self.port = await start_grpc_server(self.name, self.config, self._base_dir, handlers, auth)
 
     @property
     def endpoint(self) -> str:
@@ -61,16 +58,7 @@ class TailGrpcReceiver:
         if self._server is not None:
             await self._server.stop(grace)
 
-    def _authorized(self, context: grpc.aio.ServicerContext) -> bool:
-        if not self._token:
-            return True
-        metadata = dict(context.invocation_metadata() or ())
-        scheme, _, given = str(metadata.get("authorization", "")).partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self._token.encode())
-
     async def _export(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        if not self._authorized(context):
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid bearer token (metadata authorization: Bearer <token>)")
         try:
             req = tail_pb2.ExportTailRequest.FromString(request)
         except DecodeError as exc:

@@ -1,0 +1,87 @@
+"""A grpc.aio server from a receiver's gRPC config: options, TLS and bearer-token auth.
+
+Shared by every gRPC receiver, so TLS, auth, keepalive and message-size settings mean the same
+on each port.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Sequence
+
+import grpc
+
+from ..auth import BearerAuth, grpc_server_credentials
+from ..config import GrpcProtocolConfig
+
+log = logging.getLogger(__name__)
+
+
+class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
+    """Refuses calls without the configured bearer token with UNAUTHENTICATED (every service on the port)."""
+
+    def __init__(self, auth: BearerAuth, receiver: str) -> None:
+        self._auth = auth
+        self._receiver = receiver
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        problem = self._auth.check(metadata.get("authorization"))
+        if not problem:
+            return await continuation(handler_call_details)
+        log.info("%s: refused %s: %s", self._receiver, handler_call_details.method, problem)
+
+        async def deny(request: Any, context: grpc.aio.ServicerContext) -> None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, problem)
+
+        # No deserializer: the request body is never parsed for an unauthenticated caller.
+        return grpc.unary_unary_rpc_method_handler(deny)
+
+
+def server_options(config: GrpcProtocolConfig) -> list[tuple[str, int]]:
+    """grpc core channel arguments from the receiver config (only those set, so gRPC defaults stay)."""
+    opts: list[tuple[str, int]] = [
+        ("grpc.max_receive_message_length", config.max_recv_msg_size_mib * 2**20),
+        ("grpc.so_reuseport", 0),
+    ]
+    sp, ep = config.keepalive.server_parameters, config.keepalive.enforcement_policy
+    millis = {
+        "grpc.max_connection_idle_ms": sp.max_connection_idle,
+        "grpc.max_connection_age_ms": sp.max_connection_age,
+        "grpc.max_connection_age_grace_ms": sp.max_connection_age_grace,
+        "grpc.keepalive_time_ms": sp.time,
+        "grpc.keepalive_timeout_ms": sp.timeout,
+        "grpc.http2.min_ping_interval_without_data_ms": ep.min_time,
+    }
+    opts += [(key, int(seconds * 1000)) for key, seconds in millis.items() if seconds > 0]
+    if ep.permit_without_stream:
+        opts.append(("grpc.keepalive_permit_without_calls", 1))
+    if config.max_concurrent_streams:
+        opts.append(("grpc.max_concurrent_streams", config.max_concurrent_streams))
+    return opts
+
+
+async def start_grpc_server(
+    name: str,
+    config: GrpcProtocolConfig,
+    base_dir: Path,
+    handlers: Sequence[grpc.GenericRpcHandler],
+    auth: BearerAuth | None,
+) -> tuple[grpc.aio.Server, int]:
+    """Bind `config.endpoint` (TLS when configured), serve `handlers`, return (server, bound port)."""
+    interceptors = [BearerTokenInterceptor(auth, name)] if auth else []
+    server = grpc.aio.server(options=server_options(config), interceptors=interceptors)
+    server.add_generic_rpc_handlers(tuple(handlers))
+    if config.tls:
+        port = server.add_secure_port(config.endpoint, grpc_server_credentials(config.tls, base_dir))
+    else:
+        port = server.add_insecure_port(config.endpoint)
+    if port == 0:
+        raise OSError(f"receiver {name}: cannot listen on {config.endpoint}")
+    await server.start()
+    return server, port
