@@ -77,7 +77,7 @@ def trace_item(trace_id: str | None, n: int) -> dict[str, Any]:
     """A fetch TraceItem with one console log; `traceparent` carries `trace_id` when given."""
     headers = {"cf-ray": f"{n:016x}-SJC"}
     if trace_id:
-        headers["traceparent"] = f"00-{trace_id}-{n:016x}-01"
+        headers["traceparent"] = f"00-{trace_id}-{n + 1:016x}-01"  # an all-zero parent id is invalid
     ms = NOW_NS // 1_000_000 + n
     return {"scriptName": "shard-worker", "outcome": "ok", "eventTimestamp": ms, "wallTime": 3, "cpuTime": 1,
             "truncated": False, "executionModel": "stateless",
