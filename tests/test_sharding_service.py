@@ -8,6 +8,8 @@ shard does not hold up the others and catches up afterwards.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -117,6 +119,16 @@ def test_traces_stay_on_one_shard_and_shards_are_even(tmp_path: Path) -> None:
         for t in ids[:50]:
             rows = _counts(svc, f"trace_id = '{t.hex()}'")
             assert rows[shard_of_trace_bytes(t, SHARDS)] == sum(rows) >= 5
+        # `tailhouse trace` reads the trace's shard and prints its rows in time order.
+        t = ids[7]
+        proc = subprocess.run([sys.executable, "-m", "collector.cli", "trace", "--config", str(svc.config_path),
+                               "--format", "JSONEachRow", "--show-shard", t.hex()],
+                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert f"shard {shard_of_trace_bytes(t, SHARDS) + 1} of 3" in proc.stderr
+        rows = [json.loads(line) for line in proc.stdout.splitlines() if line]
+        assert sorted(r["event_type"] for r in rows) == ["log", "log", "span", "span", "tail"]
+        assert [r["timestamp"] for r in rows] == sorted(r["timestamp"] for r in rows)
         print(f"\nshard sizes {counts} (total {expected_total}, max deviation "
               f"{max(abs(c - mean) for c in counts) / mean:.2%} of even)")
     finally:
