@@ -1,4 +1,4 @@
-"""`tailhouse` command line: run, validate, sql, report."""
+"""`tailhouse` command line: run, validate, sql, schema, trace, report."""
 
 from __future__ import annotations
 
@@ -120,6 +120,52 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the DDL of the configured schema (for `create_schema: false` users to apply themselves)."""
+    from exporters.clickhouse.sharding.lookup import schema_ddl
+
+    config = _load(args.config)
+    statements = schema_ddl(_first_exporter(config))
+    sys.stdout.write("".join(f"{stmt};\n\n" for stmt in statements))
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Print a trace's rows in time order, read from the shard (or Distributed table) that holds it."""
+    from exporters.clickhouse.sharding.failover_client import FailoverClient
+    from exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
+
+    config = _load(args.config)
+    exporter = _first_exporter(config)
+    try:
+        lookup = trace_lookup(exporter, args.trace_id)
+    except InvalidTraceId as exc:
+        print(f"tailhouse trace: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        if all(e.startswith("chdb://") for e in lookup.endpoints):
+            # One embedded engine holds every shard: through the running service when there is one.
+            out = run_query(config, lookup.sql, args.format)
+        else:
+            from exporters.clickhouse.client import make_client
+            from collector.config import split_endpoint
+
+            client = FailoverClient(lookup.endpoints, lambda e: make_client(
+                split_endpoint(e)[0], None, exporter.username, exporter.password, exporter.timeout))
+            try:
+                out = run_sql(client, lookup.sql, clickhouse_format(args.format))  # type: ignore[arg-type]
+            finally:
+                client.close()
+    except Exception as exc:
+        print(f"tailhouse trace: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    if args.show_shard and lookup.shard is not None:
+        print(f"shard {lookup.shard + 1} of {len(exporter.sharding.shards) if exporter.sharding else 1}", file=sys.stderr)
+    sys.stdout.buffer.write(out)
+    sys.stdout.flush()
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .reports import REPORTS, ReportOptions, parse_json_each_row, render, render_json
 
@@ -158,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
     p.add_argument("query")
     p.set_defaults(func=cmd_sql)
+    p = sub.add_parser("schema", help="print the DDL of the configured schema (cluster-aware)")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("trace", help="print a trace's rows in time order (reads the shard that holds it)")
+    p.add_argument("--config", required=True)
+    p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
+    p.add_argument("--show-shard", action="store_true", help="name the shard read on stderr")
+    p.add_argument("trace_id")
+    p.set_defaults(func=cmd_trace)
     p = sub.add_parser("report", help="canned on-call reports: recent, errors, performance, alerts")
     p.add_argument("report", choices=["recent", "errors", "performance", "alerts"])
     p.add_argument("--config", required=True)

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -248,6 +249,81 @@ class SendingConfig:
             raise ConfigError(f"{path}.max_insert_items", "must be positive")
 
 
+def split_endpoint(endpoint: str) -> tuple[str, str]:
+    """(endpoint without its query, database named by `?database=NAME` or '').
+
+    A shard endpoint may name its database, e.g. `chdb://./data/clickhouse?database=shard1`.
+    """
+    parts = urlsplit(endpoint)
+    if not parts.query:
+        return endpoint, ""
+    database = parse_qs(parts.query).get("database", [""])[0]
+    return endpoint.split("?", 1)[0], database
+
+
+def _check_identifier(value: str, path: str) -> None:
+    if not value or not value.replace("_", "").isalnum():
+        raise ConfigError(path, f"expected a plain identifier, got {value!r}")
+
+
+SHARDING_MODES = ("client", "distributed")
+
+
+@dataclass
+class ShardConfig:
+    """One shard: its replicas (tried in order; the next one takes over when one is unreachable)."""
+
+    endpoints: list[str] = field(default_factory=list)
+
+    def validate(self, path: str) -> None:
+        if not self.endpoints:
+            raise ConfigError(f"{path}.endpoints", "a shard needs at least one endpoint")
+        databases = set()
+        for i, endpoint in enumerate(self.endpoints):
+            _check_clickhouse_endpoint(endpoint, f"{path}.endpoints[{i}]")
+            databases.add(split_endpoint(endpoint)[1])
+        if len(databases) > 1:
+            raise ConfigError(f"{path}.endpoints", "replicas of one shard must name the same database")
+
+
+@dataclass
+class ShardingConfig:
+    """How rows are spread over shards: by `cityHash64(trace_id) % len(shards)`."""
+
+    mode: str = "client"  # client: the collector splits batches; distributed: a Distributed table routes
+    shards: list[ShardConfig] = field(default_factory=list)
+
+    def validate(self, path: str) -> None:
+        if self.mode not in SHARDING_MODES:
+            raise ConfigError(f"{path}.mode", f"expected client or distributed, got {self.mode!r}")
+        if not self.shards:
+            raise ConfigError(f"{path}.shards", "list at least one shard")
+        paths = {split_endpoint(e)[0] for s in self.shards for e in s.endpoints if e.startswith("chdb://")}
+        if len(paths) > 1:
+            # chDB runs one engine (one data directory) per process.
+            raise ConfigError(f"{path}.shards", "chdb:// shards must share one data path (use ?database= per shard)")
+
+
+@dataclass
+class ClusterConfig:
+    """The ClickHouse cluster (as named in the servers' remote_servers) the schema is created on."""
+
+    name: str = ""
+    replicated: bool = False  # Replicated*MergeTree tables (needs ClickHouse Keeper and {shard}/{replica} macros)
+
+    def validate(self, path: str) -> None:
+        _check_identifier(self.name, f"{path}.name")
+
+
+def _check_clickhouse_endpoint(endpoint: str, path: str) -> None:
+    scheme = endpoint.split("://", 1)[0] if "://" in endpoint else ""
+    if scheme not in ("chdb", "http", "https"):
+        raise ConfigError(path, f"expected chdb://PATH or http(s)://host:port, got {endpoint!r}")
+    database = split_endpoint(endpoint)[1]
+    if database:
+        _check_identifier(database, f"{path} (database)")
+
+
 @dataclass
 class ClickHouseExporterConfig:
     endpoint: str = "chdb://./data/clickhouse"
@@ -259,6 +335,8 @@ class ClickHouseExporterConfig:
     timeout: Duration = Duration(30.0)
     retry_on_failure: RetryConfig = field(default_factory=RetryConfig)
     sending: SendingConfig = field(default_factory=SendingConfig)
+    sharding: ShardingConfig | None = None  # when set, `endpoint` is not used
+    cluster: ClusterConfig | None = None
 
     def validate(self, path: str) -> None:
         scheme = self.endpoint.split("://", 1)[0] if "://" in self.endpoint else ""
@@ -266,6 +344,15 @@ class ClickHouseExporterConfig:
             raise ConfigError(f"{path}.endpoint", f"expected chdb://PATH or http(s)://host:port, got {self.endpoint!r}")
         if not self.database.replace("_", "").isalnum():
             raise ConfigError(f"{path}.database", f"expected a plain identifier, got {self.database!r}")
+        if self.sharding is not None and self.sharding.mode == "distributed" and self.cluster is None:
+            raise ConfigError(f"{path}.cluster", "sharding mode distributed needs cluster.name (the Distributed table's cluster)")
+        if self.sharding is not None and self.cluster is not None:
+            for i, shard in enumerate(self.sharding.shards):
+                for j, endpoint in enumerate(shard.endpoints):
+                    named = split_endpoint(endpoint)[1]
+                    if named and named != self.database:
+                        raise ConfigError(f"{path}.sharding.shards[{i}].endpoints[{j}]",
+                                          "with a cluster every shard uses `database` (ON CLUSTER DDL creates one database)")
 
 
 @dataclass
@@ -328,9 +415,16 @@ class Config:
 
     def chdb_path(self, exporter: ClickHouseExporterConfig) -> Path | None:
         """Filesystem path of a `chdb://` endpoint (relative paths are relative to the config file)."""
-        if not exporter.endpoint.startswith("chdb://"):
+        endpoint = exporter.endpoint
+        if exporter.sharding is not None:
+            endpoint = exporter.sharding.shards[0].endpoints[0]
+        return self.chdb_path_of(endpoint)
+
+    def chdb_path_of(self, endpoint: str) -> Path | None:
+        """Filesystem path of one `chdb://PATH[?database=NAME]` endpoint; None for a server."""
+        if not endpoint.startswith("chdb://"):
             return None
-        raw = exporter.endpoint[len("chdb://"):]
+        raw = split_endpoint(endpoint)[0][len("chdb://"):]
         p = Path(raw)
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 

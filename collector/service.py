@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from exporters.clickhouse.exporter import ClickHouseExporter
+from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
 
 from .admin import AdminServer
 from .batching.batcher import Batcher
@@ -44,7 +45,7 @@ class Service:
         self.config = config
         self.stats = Stats()
         self.metrics_registry = make_registry(self.stats, self.health)
-        self.exporters: dict[str, ClickHouseExporter] = {}
+        self.exporters: dict[str, ClickHouseExporter | ShardedClickHouseExporter] = {}
         self._batchers: list[Batcher] = []
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
@@ -67,6 +68,14 @@ class Service:
                 known += [k for k in kinds if k not in known]
         for name, kinds in exporter_kinds.items():
             ecfg: ClickHouseExporterConfig = cfg.exporters[name]
+            if ecfg.sharding is not None:
+                sharded = ShardedClickHouseExporter(name, ecfg, cfg.chdb_path_of, self.stats)
+                await sharded.start(kinds)
+                self.exporters[name] = sharded
+                shards = len(ecfg.sharding.shards)
+                self.endpoints.append(Endpoint(name, "clickhouse", f"{shards} shards, {ecfg.sharding.mode} mode "
+                                               f"(database {ecfg.database})"))
+                continue
             exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats)
             await exporter.start(kinds)
             self.exporters[name] = exporter
@@ -170,6 +179,6 @@ class Service:
                 problems.append(f"exporter {name}: queue full ({e.queue_bytes()} of {e.queue_capacity_bytes} bytes)")
         return (False, "; ".join(problems)) if problems else (True, "")
 
-    def query_exporter(self) -> ClickHouseExporter | None:
+    def query_exporter(self) -> ClickHouseExporter | ShardedClickHouseExporter | None:
         """The exporter `tailhouse sql` queries (the first one)."""
         return next(iter(self.exporters.values()), None)

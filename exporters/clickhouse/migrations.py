@@ -61,10 +61,21 @@ def schema_statements(db: str, options: TableOptions) -> list[str]:
     return stmts
 
 
-def migrate(client: CommandClient, db: str, options: TableOptions) -> list[int]:
-    """Apply the migrations not yet recorded in `db`.schema_migrations; return the versions applied."""
-    client.command(f"CREATE DATABASE IF NOT EXISTS `{db}`")
-    client.command(
+def migrate(client: CommandClient, db: str, options: TableOptions,
+            rewrite: Callable[[str], list[str]] | None = None) -> list[int]:
+    """Apply the migrations not yet recorded in `db`.schema_migrations; return the versions applied.
+
+    `rewrite` turns each DDL statement into the statements it runs as (on a cluster: `ON CLUSTER`,
+    so one call migrates every shard and replica).
+    """
+    expand: Callable[[str], list[str]] = rewrite or (lambda stmt: [stmt])
+
+    def run(stmt: str) -> None:
+        for s in expand(stmt):
+            client.command(s)
+
+    run(f"CREATE DATABASE IF NOT EXISTS `{db}`")
+    run(
         f"CREATE TABLE IF NOT EXISTS `{db}`.schema_migrations "
         "(version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version"
     )
@@ -76,12 +87,12 @@ def migrate(client: CommandClient, db: str, options: TableOptions) -> list[int]:
             continue
         log.info("applying schema migration %d (%s) to database %s", m.version, m.name, db)
         for stmt in m.statements(db, options):
-            client.command(stmt)
+            run(stmt)
         client.command(
             f"INSERT INTO `{db}`.schema_migrations (version, name) VALUES ({m.version}, %(name)s)",
             parameters={"name": m.name},
         )
         applied.append(m.version)
     if options.ttl_days > 0:
-        client.command(f"ALTER TABLE `{db}`.events MODIFY TTL toDateTime(timestamp) + INTERVAL {options.ttl_days} DAY")
+        run(f"ALTER TABLE `{db}`.events MODIFY TTL toDateTime(timestamp) + INTERVAL {options.ttl_days} DAY")
     return applied
