@@ -262,7 +262,7 @@ class SendingQueueConfig:
     storage: str = ""  # directory; empty = <config dir>/data/queue/<exporter name>
     max_size_mib: int = 1024  # queued, unwritten request bytes; beyond it clients get backpressure
     segment_size_mib: int = 16  # a segment file is closed (and later deleted) at this size
-    ack_wait: Duration = Duration(2.0)
+    ack_wait: Duration = Duration(5.0)  # below the 10 s default timeout of OTLP exporters
 
     def validate(self, path: str) -> None:
         if self.max_size_mib <= 0:
