@@ -93,6 +93,7 @@ class ExporterStats:
     queue_capacity_bytes: int = 0  # 0 = unbounded (the in-memory queue); set by a bounded queue
     healthy: bool = True
     problem: str = ""              # why it can't write, when not healthy
+    refusing: bool = False         # the last batch was refused because the queue had no room for it
 
     def of(self, signal: Signal) -> ExporterSignalStats:
         return self.signals.setdefault(signal.value, ExporterSignalStats())
@@ -101,7 +102,7 @@ class ExporterStats:
         return sum(s.pending_bytes for s in self.signals.values())
 
     def queue_full(self) -> bool:
-        return self.queue_capacity_bytes > 0 and self.queue_bytes() >= self.queue_capacity_bytes
+        return self.queue_capacity_bytes > 0 and (self.refusing or self.queue_bytes() >= self.queue_capacity_bytes)
 
 
 _SHARED = {f.name for f in fields(ExporterSignalStats)} & {f.name for f in fields(SignalStats)}

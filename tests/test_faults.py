@@ -92,7 +92,7 @@ def test_clickhouse_unavailable_under_steady_load(tmp_path: Path) -> None:
     svc = _start(tmp_path)
     name = f"outage-{uuid.uuid4().hex[:8]}"
     try:
-        load = SpanLoad(svc.grpc_endpoint, name).start()
+        load = SpanLoad(svc.grpc_endpoint, name, spans=50, threads=6).start()
         time.sleep(3)
         _outage(svc)
         outage_started = time.monotonic()
@@ -118,7 +118,7 @@ def test_clickhouse_unavailable_under_steady_load(tmp_path: Path) -> None:
 def test_kill_9_under_load_then_restart(tmp_path: Path) -> None:
     svc = _start(tmp_path)
     name = f"kill9-{uuid.uuid4().hex[:8]}"
-    load = SpanLoad(svc.grpc_endpoint, name).start()
+    load = SpanLoad(svc.grpc_endpoint, name, spans=50, threads=6).start()
     try:
         time.sleep(3)
         # An outage first, so the queue holds data nobody has stored yet when the process dies.
@@ -199,7 +199,7 @@ def test_full_queue_answers_with_backpressure_not_loss(tmp_path: Path) -> None:
     try:
         _outage(svc)
         # ~25 kB requests: the 1 MiB queue is full after about 40 of them.
-        load = SpanLoad(svc.grpc_endpoint, name, spans=10, interval=0.01, pad=2500).start()
+        load = SpanLoad(svc.grpc_endpoint, name, spans=10, interval=0.01, pad=2500, threads=4).start()
         wait_until(lambda: load.codes["UNAVAILABLE"] > 0 and load.retry_infos, 30, "backpressure with RetryInfo")
         status, health = svc.get_json("/health")
         assert status == 503 and "queue full" in health["reason"], health

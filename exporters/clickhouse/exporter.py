@@ -13,7 +13,7 @@ same bytes with the same token and ClickHouse stores them once (through the land
 materialized views too, with `deduplicate_blocks_in_dependent_materialized_views`).
 
 Acknowledgement: a client's request completes when its rows are stored, or (with the queue on)
-when an insert attempt failed with a retryable error or `ack_wait` passed since the fsync,
+once it is fsynced and either inserts are failing with retryable errors or `ack_wait` passed,
 whichever comes first. A permanent error splits the record in halves until the bad requests are
 isolated; the rest is inserted and each bad request goes to the dead-letter directory.
 Retryable errors are retried with backoff; with the queue on, never given up (the data stays
@@ -291,8 +291,10 @@ class ClickHouseExporter:
             batch = await self._without_resends(state, batch)
             if not batch.requests:
                 return
-            used = self._stats.exporter(self.name).queue_bytes()
-            if used + batch.nbytes > self._capacity:
+            figures = self._stats.exporter(self.name)
+            used = figures.queue_bytes()
+            figures.refusing = used + batch.nbytes > self._capacity
+            if figures.refusing:
                 retry_after = max(1.0, self.config.retry_on_failure.initial_interval)
                 err = QueueFull(f"exporter {self.name}: queue full ({used} of {self._capacity} bytes waiting for "
                                 f"ClickHouse); retry in {retry_after:.0f}s", retry_after)
@@ -408,8 +410,11 @@ class ClickHouseExporter:
                                            failed_items=items)
                     sealed.fail(0, len(pending), ExportError(f"the queue could not store the data: {exc}", retryable=True))
                     return
-                wait = self.config.sending_queue.ack_wait
-                asyncio.get_running_loop().call_later(wait, sealed.acknowledge)
+                if self._stats.exporter(self.name).healthy:
+                    wait = self.config.sending_queue.ack_wait
+                    asyncio.get_running_loop().call_later(wait, sealed.acknowledge)
+                else:
+                    sealed.acknowledge()  # inserts are failing: durable is as good as it gets for now
             state.ready.append(sealed)
             state.changed.set()
 
@@ -466,6 +471,7 @@ class ClickHouseExporter:
             assert state.queue is not None
             await asyncio.to_thread(state.queue.ack, sealed.ref)
         self._stats.export_add(self.name, state.signal, pending_items=-sealed.items, pending_bytes=-sealed.nbytes)
+        self._stats.exporter(self.name).refusing = False  # room again; the next batch decides anew
 
     async def _store_range(self, state: _Kind, client: Client, sealed: _Sealed, record: Record, lo: int, hi: int) -> None:
         """Insert requests lo..hi of `record`; on a permanent error split in halves to isolate the bad ones."""
@@ -526,7 +532,10 @@ class ClickHouseExporter:
                 # /health reports this until an insert succeeds again.
                 self._set_health(f"ClickHouse inserts are failing and being retried: {first_line}")
                 if durable:
-                    sealed.acknowledge()  # it is fsynced; clients need not wait for the outage to end
+                    # Everything sealed is fsynced; its clients need not wait for the outage to end.
+                    sealed.acknowledge()
+                    for waiting in state.ready:
+                        waiting.acknowledge()
                 wait = next(delays, None)
                 elapsed = time.monotonic() - started
                 if wait is None:
