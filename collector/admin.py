@@ -17,6 +17,8 @@ from aiohttp import web
 from clickhouse_connect.driver.client import Client
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
+
 from .metrics import exposition
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class AdminServer:
         app.router.add_get("/metrics", self._metrics)
         app.router.add_post("/flush", self._flush)
         app.router.add_post("/query", self._query)
+        app.router.add_post("/deadletter/replay", self._replay_dead_letters)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         host, _, port = self._endpoint.rpartition(":")
@@ -101,6 +104,32 @@ class AdminServer:
             log.info("admin query failed: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
         return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+    async def _replay_dead_letters(self, request: web.Request) -> web.Response:
+        """Replay dead letters with the running service's exporter (chDB admits one engine per store).
+
+        Body (JSON, optional): {"exporter": name, "ids": [...], "settings": {name: value}}.
+        """
+        try:
+            body = await request.json() if request.can_read_body else {}
+        except ValueError:
+            return web.json_response({"error": "body must be JSON"}, status=400)
+        exporters = self._service.exporters
+        name = body.get("exporter") or next(iter(exporters), None)
+        exporter = exporters.get(name) if name else None
+        if exporter is None:
+            return web.json_response({"error": f"no clickhouse exporter named {name!r}"}, status=404)
+        settings = {str(k): str(v) for k, v in (body.get("settings") or {}).items()}
+        results = await asyncio.to_thread(replay_dead_letters, exporter.new_client(), exporter.database,
+                                          exporter.dead_letters, body.get("ids") or None, settings)
+        return web.json_response({"exporter": name, "results": [replay_result_dict(r) for r in results]})
+
+
+def replay_result_dict(result: ReplayResult) -> dict[str, object]:
+    """JSON form of one dead letter's replay outcome."""
+    return {"id": result.letter.id, "kind": result.letter.kind, "items": result.letter.items,
+            "stored": not result.error, "error": result.error}
 
 
 def run_sql(client: Client, sql: str, fmt: str) -> bytes:

@@ -11,6 +11,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime
 
 from .admin import clickhouse_format, run_sql
 from .config import LOG_FORMATS, ClickHouseExporterConfig, Config, load_config
@@ -188,6 +189,86 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_post_json(config: Config, path: str, payload: dict[str, object]) -> dict[str, object] | None:
+    """POST JSON to a running service's admin endpoint; None when no service answers."""
+    host, _, port = config.service.telemetry.admin.endpoint.rpartition(":")
+    if host in ("0.0.0.0", "", "::", "[::]"):
+        host = "127.0.0.1"
+    req = urllib.request.Request(f"http://{host}:{port}{path}", data=json.dumps(payload).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=600) as resp:
+            return dict(json.loads(resp.read()))
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(exc.read().decode(errors="replace")) from None
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def _dead_letter_exporters(config: Config, only: str | None) -> list[tuple[str, ClickHouseExporterConfig]]:
+    found = [(n, e) for n, e in config.exporters.items() if isinstance(e, ClickHouseExporterConfig)]
+    if only:
+        found = [(n, e) for n, e in found if n == only]
+        if not found:
+            raise ConfigError("exporters", f"no clickhouse exporter named {only!r}")
+    return found
+
+
+def cmd_deadletter(args: argparse.Namespace) -> int:
+    from exporters.deadletter import DeadLetterStore
+
+    config = _load(args.config)
+    try:
+        exporters = _dead_letter_exporters(config, args.exporter)
+    except ConfigError as exc:
+        print(f"tailhouse deadletter: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.action == "list":
+        total = 0
+        for name, ecfg in exporters:
+            store = DeadLetterStore(config.dead_letter_dir(name, ecfg))
+            for d in store.list():
+                total += 1
+                when = datetime.fromtimestamp(d.created).isoformat(timespec="seconds")
+                print(f"{name}\t{d.id}\t{d.kind}\t{d.items} items\t{when}\t{d.error}")
+        print(f"{total} dead letters", file=sys.stderr)
+        return 0
+    settings = dict(s.split("=", 1) for s in args.setting or [])
+    failed = 0
+    for name, ecfg in exporters:
+        payload: dict[str, object] = {"exporter": name, "ids": args.id or [], "settings": settings}
+        try:
+            answer = _admin_post_json(config, "/deadletter/replay", payload)
+            if answer is None:  # no running service: insert directly
+                results = _replay_directly(config, name, ecfg, args.id, settings)
+            else:
+                results = list(answer["results"])  # type: ignore[call-overload]
+        except Exception as exc:
+            print(f"tailhouse deadletter replay: {str(exc).strip()}", file=sys.stderr)
+            return 1
+        for r in results:
+            status = "stored" if r["stored"] else f"failed again: {r['error']}"
+            failed += 0 if r["stored"] else 1
+            print(f"{name}\t{r['id']}\t{r['items']} items\t{status}")
+    return 1 if failed else 0
+
+
+def _replay_directly(config: Config, name: str, ecfg: ClickHouseExporterConfig, ids: list[str] | None,
+                     settings: dict[str, str]) -> list[dict[str, object]]:
+    from exporters.clickhouse.client import make_client
+    from exporters.clickhouse.exporter import replay_dead_letters
+    from exporters.deadletter import DeadLetterStore
+
+    from .admin import replay_result_dict
+
+    client = make_client(ecfg.endpoint, config.chdb_path(ecfg), ecfg.username, ecfg.password, ecfg.timeout, ecfg.database)
+    try:
+        store = DeadLetterStore(config.dead_letter_dir(name, ecfg))
+        return [replay_result_dict(r) for r in replay_dead_letters(client, ecfg.database, store, ids, settings)]
+    finally:
+        client.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tailhouse", description="OpenTelemetry and Cloudflare Workers tail events into ClickHouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -224,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="rows per table (default 50)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("deadletter", help="list or replay requests ClickHouse refused permanently")
+    p.add_argument("action", choices=["list", "replay"])
+    p.add_argument("--config", required=True)
+    p.add_argument("--exporter", help="only this exporter (default: all clickhouse exporters)")
+    p.add_argument("--id", action="append", help="replay: only this dead letter (repeatable)")
+    p.add_argument("--setting", action="append", metavar="NAME=VALUE",
+                   help="replay: a ClickHouse setting for the inserts, e.g. max_partitions_per_insert_block=1000")
+    p.set_defaults(func=cmd_deadletter)
     return parser
 
 

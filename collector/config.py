@@ -325,6 +325,31 @@ def _check_clickhouse_endpoint(endpoint: str, path: str) -> None:
 
 
 @dataclass
+class SendingQueueConfig:
+    """The exporter's durable queue: fsynced segment files between the batcher and ClickHouse.
+
+    On by default. A client is acknowledged once its data is stored in ClickHouse, or at the
+    latest `ack_wait` after it was fsynced in the queue (at once when an insert attempt failed
+    with a retryable error), so a slow or absent ClickHouse never makes clients resend data
+    the queue already holds.
+    """
+
+    enabled: bool = True
+    storage: str = ""  # directory; empty = <config dir>/data/queue/<exporter name>
+    max_size_mib: int = 1024  # queued, unwritten request bytes; beyond it clients get backpressure
+    segment_size_mib: int = 16  # a segment file is closed (and later deleted) at this size
+    ack_wait: Duration = Duration(5.0)  # below the 10 s default timeout of OTLP exporters
+
+    def validate(self, path: str) -> None:
+        if self.max_size_mib <= 0:
+            raise ConfigError(f"{path}.max_size_mib", "must be positive")
+        if self.segment_size_mib <= 0:
+            raise ConfigError(f"{path}.segment_size_mib", "must be positive")
+        if self.ack_wait < 0:
+            raise ConfigError(f"{path}.ack_wait", "must not be negative")
+
+
+@dataclass
 class ClickHouseExporterConfig:
     endpoint: str = "chdb://./data/clickhouse"
     database: str = "tailhouse"
@@ -337,6 +362,9 @@ class ClickHouseExporterConfig:
     sending: SendingConfig = field(default_factory=SendingConfig)
     sharding: ShardingConfig | None = None  # when set, `endpoint` is not used
     cluster: ClusterConfig | None = None
+    sending_queue: SendingQueueConfig = field(default_factory=SendingQueueConfig)
+    # poison requests (refused permanently by ClickHouse); empty = <queue storage>/deadletter
+    dead_letter_dir: str = ""
 
     def validate(self, path: str) -> None:
         scheme = self.endpoint.split("://", 1)[0] if "://" in self.endpoint else ""
@@ -427,6 +455,31 @@ class Config:
         raw = split_endpoint(endpoint)[0][len("chdb://"):]
         p = Path(raw)
         return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def queue_dir(self, name: str, exporter: ClickHouseExporterConfig) -> Path | None:
+        """Directory of exporter `name`'s durable queue, or None when the queue is disabled."""
+        q = exporter.sending_queue
+        if not q.enabled:
+            return None
+        folder = name.replace("/", "_")
+        if q.storage:
+            p = Path(q.storage)
+            return (p if p.is_absolute() else (self.base_dir / p)).resolve() / folder
+        return self._data_dir(exporter) / "queue" / folder
+
+    def dead_letter_dir(self, name: str, exporter: ClickHouseExporterConfig) -> Path:
+        """Directory where exporter `name` writes requests ClickHouse refused permanently."""
+        if exporter.dead_letter_dir:
+            p = Path(exporter.dead_letter_dir)
+            return p if p.is_absolute() else (self.base_dir / p).resolve()
+        queue = self.queue_dir(name, exporter)
+        base = queue if queue is not None else self._data_dir(exporter) / "queue" / name.replace("/", "_")
+        return base / "deadletter"
+
+    def _data_dir(self, exporter: ClickHouseExporterConfig) -> Path:
+        """Where local state lives: beside the embedded store, else `data/` next to the config file."""
+        store = self.chdb_path(exporter) if exporter.sharding is None else None
+        return store.parent if store is not None else (self.base_dir / "data").resolve()
 
 
 def _components(raw: object, kinds: dict[str, type], section: str) -> dict[str, Any]:

@@ -32,6 +32,9 @@ _EXPORTER_METRICS: list[tuple[str, str, str, bool]] = [
     ("batches", "exporter_batches", "Inserts made.", True),
     ("retries", "exporter_retries", "Insert attempts repeated after a retryable error.", True),
     ("dead_letter_items", "exporter_dead_letter_items", "Items moved to the dead-letter store.", True),
+    ("refused_items", "exporter_refused_items", "Items refused with backpressure because the queue was full.", True),
+    ("resent_items", "exporter_resent_items", "Items of resent requests already queued (not stored twice).", True),
+    ("replayed_items", "exporter_replayed_items", "Items replayed from the queue at start.", True),
     ("pending_items", "exporter_queue_items", "Items waiting to be written (queue depth).", False),
     ("pending_bytes", "exporter_queue_bytes", "Request bytes waiting to be written.", False),
 ]

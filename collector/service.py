@@ -68,15 +68,17 @@ class Service:
                 known += [k for k in kinds if k not in known]
         for name, kinds in exporter_kinds.items():
             ecfg: ClickHouseExporterConfig = cfg.exporters[name]
+            queue_dir, dead_letter_dir = cfg.queue_dir(name, ecfg), cfg.dead_letter_dir(name, ecfg)
             if ecfg.sharding is not None:
-                sharded = ShardedClickHouseExporter(name, ecfg, cfg.chdb_path_of, self.stats)
+                sharded = ShardedClickHouseExporter(name, ecfg, cfg.chdb_path_of, self.stats, queue_dir, dead_letter_dir)
                 await sharded.start(kinds)
                 self.exporters[name] = sharded
                 shards = len(ecfg.sharding.shards)
                 self.endpoints.append(Endpoint(name, "clickhouse", f"{shards} shards, {ecfg.sharding.mode} mode "
                                                f"(database {ecfg.database})"))
                 continue
-            exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats)
+            exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats,
+                                          queue_dir=queue_dir, dead_letter_dir=dead_letter_dir)
             await exporter.start(kinds)
             self.exporters[name] = exporter
             where = str(cfg.chdb_path(ecfg)) if ecfg.endpoint.startswith("chdb://") else ecfg.endpoint
@@ -157,7 +159,11 @@ class Service:
             await b.close()
         for name, e in self.exporters.items():
             if not await e.drain(grace):
-                log.error("exporter %s: shutdown_timeout (%.0fs) passed with data still unwritten", name, grace)
+                if e.durable:
+                    log.warning("exporter %s: shutdown_timeout (%.0fs) passed; unwritten data stays in the queue "
+                                "and is written after the next start", name, grace)
+                else:
+                    log.error("exporter %s: shutdown_timeout (%.0fs) passed with data still unwritten", name, grace)
         await receivers_stopped
         for e in self.exporters.values():
             await e.shutdown()

@@ -8,9 +8,9 @@ Two views of the same flow:
   retried, holds in its queue and dead-lettered.
 
 Exporters report through `Stats.export_add` / `Stats.observe_export`, which keep both views in
-step. Queue figures (`queue_*`, `dead_letter_items`) are whatever the exporter's queue reports:
-the in-memory queue has no capacity and no dead letters, so those stay 0 until a queue that has
-them sets them.
+step. Queue figures: `pending_*` is what was accepted and is not yet stored (in the durable queue
+or in memory), `queue_capacity_bytes` the durable queue's limit (0 without one), and
+`dead_letter_items` what ClickHouse refused permanently and was set aside.
 """
 
 from __future__ import annotations
@@ -56,6 +56,9 @@ class ExporterSignalStats:
     pending_items: int = 0       # queue depth: items waiting to be written
     pending_bytes: int = 0       # queue size in request bytes
     dead_letter_items: int = 0   # items moved to a dead-letter store
+    refused_items: int = 0       # items refused because the queue was full (backpressure)
+    resent_items: int = 0        # items of byte-identical resends of queued requests, not stored twice
+    replayed_items: int = 0      # items found in the queue at start (left by the previous run)
 
 
 @dataclass
@@ -90,6 +93,7 @@ class ExporterStats:
     queue_capacity_bytes: int = 0  # 0 = unbounded (the in-memory queue); set by a bounded queue
     healthy: bool = True
     problem: str = ""              # why it can't write, when not healthy
+    refusing: bool = False         # the last batch was refused because the queue had no room for it
 
     def of(self, signal: Signal) -> ExporterSignalStats:
         return self.signals.setdefault(signal.value, ExporterSignalStats())
@@ -98,7 +102,7 @@ class ExporterStats:
         return sum(s.pending_bytes for s in self.signals.values())
 
     def queue_full(self) -> bool:
-        return self.queue_capacity_bytes > 0 and self.queue_bytes() >= self.queue_capacity_bytes
+        return self.queue_capacity_bytes > 0 and (self.refusing or self.queue_bytes() >= self.queue_capacity_bytes)
 
 
 _SHARED = {f.name for f in fields(ExporterSignalStats)} & {f.name for f in fields(SignalStats)}

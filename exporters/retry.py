@@ -41,6 +41,12 @@ RETRYABLE_CLICKHOUSE_CODES: frozenset[int] = frozenset(
     }
 )
 _CODE = re.compile(r"Code: (\d+)")
+# Messages of retryable codes that are in fact about the data: sending it again cannot help.
+PERMANENT_MESSAGES: tuple[str, ...] = (
+    # TOO_MANY_PARTS raised for one insert whose rows span more partitions (days) than
+    # max_partitions_per_insert_block: a property of the inserted rows, not of the server.
+    "Too many partitions for single INSERT block",
+)
 
 
 def clickhouse_error_code(exc: BaseException) -> int | None:
@@ -61,6 +67,8 @@ def is_retryable(exc: BaseException) -> bool:
         if code is None:
             # No code: the client failed before ClickHouse answered (e.g. HTTP transport).
             return True
+        if any(m in str(exc) for m in PERMANENT_MESSAGES):
+            return False
         return code in RETRYABLE_CLICKHOUSE_CODES
     return False
 

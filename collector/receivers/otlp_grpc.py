@@ -19,6 +19,7 @@ from ..config import GrpcProtocolConfig
 from ..intake import Intake
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
 from .grpc_server import start_grpc_server
+from .retry_hints import abort_export_error
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,7 @@ def _export_handler(intake: Intake, signal: Signal) -> Handler:
         except InvalidRequest as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except ExportError as exc:
-            code = grpc.StatusCode.UNAVAILABLE if exc.retryable else grpc.StatusCode.INVALID_ARGUMENT
-            await context.abort(code, str(exc))
+            await abort_export_error(context, exc)
         return response_bytes(signal, parsed)
 
     return export

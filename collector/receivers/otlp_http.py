@@ -29,6 +29,7 @@ from ..intake import Intake
 from ..otlp_json import request_from_json, response_to_json, status_bytes
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
 from .compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
+from .retry_hints import retry_after_header
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ JSON = "application/json"
 _CONTENT_TYPES = {PROTOBUF: False, "application/protobuf": False, JSON: True}
 # Headers an OTLP client sends; CORS preflights may always ask for these.
 _CORS_BASE_HEADERS = frozenset({"content-type", "content-encoding", "accept", "x-requested-with"})
-RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,7 @@ class OtlpHttpReceiver:
             return _status(400, grpc.StatusCode.INVALID_ARGUMENT, str(exc), enc)
         except ExportError as exc:
             if exc.retryable:
-                return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc,
-                               headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc, headers=retry_after_header(exc))
             return _status(400, grpc.StatusCode.INVALID_ARGUMENT, str(exc), enc)
         body = response_bytes(signal, parsed)
         if as_json:

@@ -22,6 +22,7 @@ from ..config import TailGrpcConfig
 from ..tail.intake import NoItemStored, TailIntake
 from ..tail.proto_items import trace_item_from_proto
 from .grpc_server import start_grpc_server
+from .retry_hints import abort_export_error
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,7 @@ class TailGrpcReceiver:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except ExportError as exc:
             log.warning("%s: storing tail events failed: %s", self.name, exc)
-            code = grpc.StatusCode.UNAVAILABLE if exc.retryable else grpc.StatusCode.INVALID_ARGUMENT
-            await context.abort(code, str(exc))
+            await abort_export_error(context, exc)
         resp = tail_pb2.ExportTailResponse(accepted=result.accepted, rejected=result.rejected, rows=result.rows)
         for e in result.errors:
             resp.errors.add(index=e.index, message=e.message)

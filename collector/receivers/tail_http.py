@@ -22,11 +22,11 @@ from exporters.clickhouse.exporter import ExportError
 
 from ..config import TailHttpConfig
 from ..tail.intake import NoItemStored, TailIntake
+from .retry_hints import retry_after_header
 
 log = logging.getLogger(__name__)
 
 PATH = "/v1/tail"
-RETRY_AFTER_SECONDS = 5
 
 
 class RequestRefused(Exception):
@@ -146,8 +146,7 @@ class TailHttpReceiver:
         except ExportError as exc:
             log.warning("%s: storing tail events failed: %s", self.name, exc)
             if exc.retryable:
-                return _error(503, f"storage unavailable, retry later: {exc}",
-                              {"Retry-After": str(RETRY_AFTER_SECONDS)})
+                return _error(503, f"storage unavailable, retry later: {exc}", retry_after_header(exc))
             return _error(400, f"storage refused the data: {exc}")
         return web.json_response(result.as_dict())
 

@@ -40,8 +40,10 @@ class ShardExporter(ClickHouseExporter):
 
     def __init__(self, name: str, config: ClickHouseExporterConfig, chdb_path_of: ChdbPathOf, stats: Stats,
                  replicas: list[str], insert_settings: dict[str, str] | None = None,
-                 insert_tables: dict[str, str] | None = None) -> None:
-        super().__init__(name, config, chdb_path_of(replicas[0]), stats)
+                 insert_tables: dict[str, str] | None = None, queue_dir: Path | None = None,
+                 dead_letter_dir: Path | None = None) -> None:
+        super().__init__(name, config, chdb_path_of(replicas[0]), stats, queue_dir=queue_dir,
+                         dead_letter_dir=dead_letter_dir)
         self.replicas = list(replicas)
         self._chdb_path_of = chdb_path_of
         self._insert_settings = insert_settings or {}
@@ -83,7 +85,9 @@ def _link(original: "asyncio.Future[None]", parts: list["asyncio.Future[None]"])
 class ShardedClickHouseExporter:
     """Writes batches over a sharded ClickHouse (`sharding` in the exporter config)."""
 
-    def __init__(self, name: str, config: ClickHouseExporterConfig, chdb_path_of: ChdbPathOf, stats: Stats) -> None:
+    def __init__(self, name: str, config: ClickHouseExporterConfig, chdb_path_of: ChdbPathOf, stats: Stats,
+                 queue_dir: Path | None = None, dead_letter_dir: Path | None = None) -> None:
+        """`queue_dir` / `dead_letter_dir`: roots under which each shard gets its own folder."""
         if config.sharding is None:
             raise ValueError(f"exporter {name}: ShardedClickHouseExporter needs a sharding config")
         self.name = name
@@ -101,7 +105,11 @@ class ShardedClickHouseExporter:
                 database = split_endpoint(shard.endpoints[0])[1] or config.database
                 cfg = replace(config, endpoint=shard.endpoints[0], database=database, sharding=None,
                               create_schema=per_shard_schema)
-                self.shards.append(ShardExporter(f"{name}/shard{i + 1}", cfg, chdb_path_of, stats, shard.endpoints))
+                self.shards.append(ShardExporter(
+                    f"{name}/shard{i + 1}", cfg, chdb_path_of, stats, shard.endpoints,
+                    queue_dir=queue_dir / f"shard{i + 1}" if queue_dir else None,
+                    dead_letter_dir=dead_letter_dir / f"shard{i + 1}" if dead_letter_dir else None,
+                ))
         else:
             endpoints = [e for s in shards for e in s.endpoints]
             db = quote(config.database)
@@ -112,6 +120,7 @@ class ShardedClickHouseExporter:
                 insert_settings={"distributed_foreground_insert": "1"},
                 # Tail rows are finished `events` rows: they go through the Distributed table too.
                 insert_tables={f"{db}.events": f"{db}.{EVENTS_INGEST}"},
+                queue_dir=queue_dir, dead_letter_dir=dead_letter_dir,
             ))
 
     @property

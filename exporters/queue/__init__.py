@@ -1,0 +1,1 @@
+"""The exporter's durable queue: fsynced, append-only segment files of batched requests."""
