@@ -116,10 +116,14 @@ class AdminServer:
         except ValueError:
             return web.json_response({"error": "body must be JSON"}, status=400)
         exporters = self._service.exporters
+        # A sharded exporter keeps one dead-letter folder per shard: name the shard (e.g. clickhouse/shard2).
+        by_name = {**exporters, **{s.name: s for e in exporters.values() for s in getattr(e, "shards", [])}}
         name = body.get("exporter") or next(iter(exporters), None)
-        exporter = exporters.get(name) if name else None
-        if exporter is None:
-            return web.json_response({"error": f"no clickhouse exporter named {name!r}"}, status=404)
+        exporter = by_name.get(name) if name else None
+        if exporter is None or not hasattr(exporter, "dead_letters"):
+            shards = ", ".join(n for n in by_name if n not in exporters) or "none"
+            return web.json_response({"error": f"no clickhouse exporter (or shard) named {name!r}; shards: {shards}"},
+                                     status=404)
         settings = {str(k): str(v) for k, v in (body.get("settings") or {}).items()}
         results = await asyncio.to_thread(replay_dead_letters, exporter.new_client(), exporter.database,
                                           exporter.dead_letters, body.get("ids") or None, settings)

@@ -127,6 +127,11 @@ class ShardedClickHouseExporter:
     def database(self) -> str:
         return self.config.database
 
+    @property
+    def durable(self) -> bool:
+        """True when every shard keeps accepted data in its on-disk queue until stored."""
+        return all(s.durable for s in self.shards)
+
     def shard_databases(self) -> list[str]:
         """The database of each shard's exporter, in shard order (client mode)."""
         return [s.database for s in self.shards]
