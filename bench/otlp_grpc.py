@@ -227,6 +227,10 @@ def bench_service(requests: list[bytes], seconds: float, senders: int, concurren
             if stored != acked or errors:
                 print(f"WARNING: acked {acked} spans, stored {stored}, {errors} failed calls", file=sys.stderr)
             rss = _peak_rss_mib(svc.proc.pid)
+            _, stats = svc.get_json("/stats")
+            traces = stats["signals"]["traces"]
+            print(f"service: {traces['batches']} inserts, {traces['written_items'] / max(traces['batches'], 1):,.0f} "
+                  f"spans per insert on average, {traces['retries']} retries", flush=True)
         finally:
             svc.stop()
     return acked / elapsed, rss, acked

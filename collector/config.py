@@ -335,7 +335,7 @@ class SendingQueueConfig:
     """
 
     enabled: bool = True
-    storage: str = ""  # directory; empty = <config dir>/data/queue/<exporter name>
+    storage: str = ""  # parent directory of the queues (one folder per exporter); empty = beside the embedded store, else <config dir>/data/queue
     max_size_mib: int = 1024  # queued, unwritten request bytes; beyond it clients get backpressure
     segment_size_mib: int = 16  # a segment file is closed (and later deleted) at this size
     ack_wait: Duration = Duration(5.0)  # below the 10 s default timeout of OTLP exporters
