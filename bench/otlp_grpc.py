@@ -201,13 +201,15 @@ def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: i
         queue.put((sent, errors))
 
 
-def bench_service(requests: list[bytes], seconds: float, senders: int, concurrency: int) -> tuple[float, float, int]:
+def bench_service(requests: list[bytes], seconds: float, senders: int, concurrency: int,
+                  consumers: int) -> tuple[float, float, int]:
     """(spans/s end to end, peak RSS MiB of the service, spans acknowledged)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from service_harness import start_service  # the same launcher the tests use
+    from service_harness import DEFAULT_CONFIG, start_service  # the same launcher the tests use
 
+    config = DEFAULT_CONFIG.replace("    database: tailhouse\n", f"    database: tailhouse\n    sending: {{{{num_consumers: {consumers}}}}}\n")
     with tempfile.TemporaryDirectory() as d:
-        svc = start_service(Path(d), batch_size=8192, batch_timeout="1s")
+        svc = start_service(Path(d), config, batch_size=8192, batch_timeout="1s")
         try:
             ctx = mp.get_context("spawn")
             q: mp.Queue = ctx.Queue()
@@ -249,13 +251,14 @@ def main() -> None:
     ap.add_argument("--senders", type=int, default=2, help="sender processes")
     ap.add_argument("--concurrency", type=int, default=64,
                     help="in-flight requests per sender (each stands for one producer; acks come after the write)")
+    ap.add_argument("--consumers", type=int, default=2, help="the exporter's parallel inserts (sending.num_consumers)")
     ap.add_argument("--baseline-spans", type=int, default=200_000, help="spans in the ClickHouse-alone insert")
     args = ap.parse_args()
 
     requests = make_requests(DISTINCT_REQUESTS)
     print(f"requests: {len(requests)} distinct x {SPANS_PER_REQUEST} spans, "
           f"{sum(map(len, requests)) / len(requests) / 1024:.0f} KiB each", flush=True)
-    spans_per_s, rss, acked = bench_service(requests, args.seconds, args.senders, args.concurrency)
+    spans_per_s, rss, acked = bench_service(requests, args.seconds, args.senders, args.concurrency, args.consumers)
     print(f"(a) service end to end: {spans_per_s:,.0f} spans/s ({acked:,} spans), peak RSS {rss:.0f} MiB", flush=True)
     parse_per_s = bench_parse(requests, max(2.0, args.seconds / 10))
     print(f"(b) upb parse + validation: {parse_per_s:,.0f} spans/s", flush=True)
