@@ -85,3 +85,40 @@ async def start_grpc_server(
         raise OSError(f"receiver {name}: cannot listen on {config.endpoint}")
     await server.start()
     return server, port
+
+
+class GrpcReceiver:
+    """Base of the gRPC receivers: binds per its config, serves `handlers()`, stops gracefully."""
+
+    def __init__(self, name: str, config: GrpcProtocolConfig, base_dir: Path) -> None:
+        self.name = name
+        self.config = config
+        self._base_dir = base_dir
+        self._server: grpc.aio.Server | None = None
+        self.port = 0
+
+    def handlers(self) -> list[grpc.GenericRpcHandler]:
+        """The services this receiver serves."""
+        raise NotImplementedError
+
+    def auth(self) -> BearerAuth | None:
+        """Bearer-token check for every call, or None."""
+        return None
+
+    async def start(self) -> None:
+        """Bind and start serving; `port` is the bound port (useful with port 0).
+
+        gzip-compressed requests are accepted without configuration (gRPC decompresses them).
+        """
+        self._server, self.port = await start_grpc_server(self.name, self.config, self._base_dir, self.handlers(),
+                                                          self.auth())
+
+    @property
+    def endpoint(self) -> str:
+        host = self.config.endpoint.rpartition(":")[0]
+        return f"{host}:{self.port}"
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking new calls; calls in flight get `grace` seconds to finish."""
+        if self._server is not None:
+            await self._server.stop(grace)

@@ -18,7 +18,7 @@ from ..auth import BearerAuth
 from ..config import GrpcProtocolConfig
 from ..intake import Intake
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
-from .grpc_server import start_grpc_server
+from .grpc_server import GrpcReceiver
 from .retry_hints import abort_export_error
 
 log = logging.getLogger(__name__)
@@ -45,41 +45,24 @@ def _export_handler(intake: Intake, signal: Signal) -> Handler:
     return export
 
 
-class OtlpGrpcReceiver:
+class OtlpGrpcReceiver(GrpcReceiver):
     """Serves the OTLP gRPC services for the signals whose pipelines use this receiver."""
 
     def __init__(self, name: str, config: GrpcProtocolConfig, intake: Intake, base_dir: Path = Path(".")) -> None:
-        self.name = name
-        self.config = config
+        super().__init__(name, config, base_dir)
         self._intake = intake
-        self._base_dir = base_dir
-        self._server: grpc.aio.Server | None = None
-        self.port = 0
 
     @property
     def scheme(self) -> str:
         return "https" if self.config.tls else "http"
 
-    async def start(self) -> None:
-        """Bind and start serving; `port` is the bound port (useful with port 0).
-
-        gzip-compressed requests are accepted without configuration (gRPC decompresses them).
-        """
-        handlers = [
+    def handlers(self) -> list[grpc.GenericRpcHandler]:
+        return [
             grpc.method_handlers_generic_handler(
                 SERVICES[signal], {"Export": grpc.unary_unary_rpc_method_handler(_export_handler(self._intake, signal))}
             )
             for signal in self._intake.signals()
         ]
-        auth = BearerAuth.from_config(self.config.auth)
-        self._server, self.port = await start_grpc_server(self.name, self.config, self._base_dir, handlers, auth)
 
-    @property
-    def endpoint(self) -> str:
-        host = self.config.endpoint.rpartition(":")[0]
-        return f"{host}:{self.port}"
-
-    async def stop(self, grace: float) -> None:
-        """Stop taking new calls; calls in flight get `grace` seconds to finish."""
-        if self._server is not None:
-            await self._server.stop(grace)
+    def auth(self) -> BearerAuth | None:
+        return BearerAuth.from_config(self.config.auth)

@@ -21,7 +21,7 @@ from ..auth import BearerAuth
 from ..config import TailGrpcConfig
 from ..tail.intake import NoItemStored, TailIntake
 from ..tail.proto_items import trace_item_from_proto
-from .grpc_server import start_grpc_server
+from .grpc_server import GrpcReceiver
 from .retry_hints import abort_export_error
 
 log = logging.getLogger(__name__)
@@ -29,35 +29,21 @@ log = logging.getLogger(__name__)
 SERVICE = tail_pb2.DESCRIPTOR.services_by_name["TailService"].full_name
 
 
-class TailGrpcReceiver:
+class TailGrpcReceiver(GrpcReceiver):
     """Serves TailService.Export."""
 
     def __init__(self, name: str, config: TailGrpcConfig, bearer_token: str, intake: TailIntake,
                  base_dir: Path = Path(".")) -> None:
-        self.name = name
-        self._base_dir = base_dir
-        self.config = config
+        super().__init__(name, config, base_dir)
         self._token = bearer_token
         self._intake = intake
-        self._server: grpc.aio.Server | None = None
-        self.port = 0
 
-    async def start(self) -> None:
-        """Bind and start serving; `port` is the bound port (useful with port 0)."""
+    def handlers(self) -> list[grpc.GenericRpcHandler]:
         handler = grpc.unary_unary_rpc_method_handler(self._export)
-        handlers = [grpc.method_handlers_generic_handler(SERVICE, {"Export": handler})]
-        auth = BearerAuth(self._token) if self._token else None
-        self._server, self.port = await start_grpc_server(self.name, self.config, self._base_dir, handlers, auth)
+        return [grpc.method_handlers_generic_handler(SERVICE, {"Export": handler})]
 
-    @property
-    def endpoint(self) -> str:
-        host = self.config.endpoint.rpartition(":")[0]
-        return f"{host}:{self.port}"
-
-    async def stop(self, grace: float) -> None:
-        """Stop taking new calls; calls in flight get `grace` seconds to finish."""
-        if self._server is not None:
-            await self._server.stop(grace)
+    def auth(self) -> BearerAuth | None:
+        return BearerAuth(self._token) if self._token else None
 
     async def _export(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         try:
