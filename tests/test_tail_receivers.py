@@ -90,6 +90,16 @@ def test_a_bad_item_is_refused_alone_and_the_others_are_stored(svc: RunningServi
     assert sorted(r["http_path"] for r in rows(svc, name)) == ["/api/orders", "/b"]
 
 
+def test_a_resent_body_is_acknowledged_and_stored_once(svc: RunningService) -> None:
+    # A tail worker resends the same body when it lost an acknowledgement (timeout, cut connection).
+    name = script()
+    body = [fetch_item(name, logs=[{"level": "log", "message": ["hi"], "timestamp": 1795347406600}])]
+    first = post(svc.http_url, body)
+    again = post(svc.http_url, body)
+    assert first[:2] == again[:2] == (200, {"accepted": 1, "rejected": 0, "rows": 2, "errors": []})
+    assert len(rows(svc, name)) == 2
+
+
 def test_empty_array_is_accepted(svc: RunningService) -> None:
     assert post(svc.http_url, [])[:2] == (200, {"accepted": 0, "rejected": 0, "rows": 0, "errors": []})
 

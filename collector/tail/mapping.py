@@ -258,8 +258,16 @@ class TailMapper:
         self.options = options
 
     def rows(self, item: dict[str, Any], received_ms: float) -> list[dict[str, Any]]:
-        """All `events` rows of one TraceItem (tail row first). `received_ms`: arrival, Unix ms."""
+        """All `events` rows of one TraceItem (tail row first). `received_ms`: arrival, Unix ms.
+
+        `observed_timestamp` (and the fallback for a missing log timestamp) is the invocation's
+        `eventTimestamp` when it has one, not the arrival time: then the same TraceItem always maps
+        to the same bytes, so a tail worker's resend after a lost acknowledgement is recognised by
+        the exporter and stored once. The arrival time is in `ingested_at`.
+        """
         item = normalize(item)
+        if isinstance(item.get("eventTimestamp"), (int, float)) and not isinstance(item.get("eventTimestamp"), bool):
+            received_ms = float(item["eventTimestamp"])
         event = item.get("event")
         kind = event_kind(event)
         logs = item.get("logs") or []
