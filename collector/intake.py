@@ -6,10 +6,9 @@ counted and acknowledged live here, once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from .batching.batcher import Batcher
+from .batching.batcher import Batcher, store
 from .otlp_requests import InvalidRequest, ParsedRequest, Signal, otlp_kind, parse_request
 from .stats import Stats
 
@@ -46,10 +45,8 @@ class Intake:
             log.info("%s: rejected %d %s items: %s", self.receiver, parsed.rejected, signal.value, parsed.error_message)
         if parsed.accepted == 0:
             return parsed
-        kind = otlp_kind(signal)
-        futures = [await b.add(kind, parsed.payload, parsed.accepted) for b in self._batchers.get(signal, [])]
         try:
-            await asyncio.gather(*futures)
+            await store(self._batchers.get(signal, []), otlp_kind(signal), parsed.payload, parsed.accepted)
         except Exception:
             stats.refused_requests += 1
             raise

@@ -118,3 +118,12 @@ class Batcher:
                         await self._hand_off(kind)
                     except Exception:
                         log.exception("handing the %s %s batch to the exporter failed", self.signal.value, kind)
+
+
+async def store(batchers: list[Batcher], kind: str, payload: bytes, items: int) -> None:
+    """Add one request to every batcher (one per pipeline exporter) and wait until all stored it.
+
+    Raises what storing raised (the exporter's ExportError); the caller decides what the client hears.
+    """
+    futures = [await b.add(kind, payload, items) for b in batchers]
+    await asyncio.gather(*futures)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..batching.batcher import Batcher
+from ..batching.batcher import Batcher, store
 from ..otlp_requests import Signal
 from ..stats import Stats
 from . import TAIL_KIND
@@ -92,9 +92,8 @@ class TailIntake:
                 stats.refused_requests += 1
                 raise NoItemStored(result)
             return result
-        futures = [await b.add(TAIL_KIND, payload, nrows) for b in self._batchers]
         try:
-            await asyncio.gather(*futures)
+            await store(self._batchers, TAIL_KIND, payload, nrows)
         except Exception:
             stats.refused_requests += 1
             raise
