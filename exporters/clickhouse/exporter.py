@@ -317,8 +317,11 @@ class ClickHouseExporter:
     async def _without_resends(self, state: _Kind, batch: Batch) -> Batch:
         assert state.queue is not None
         keep = Batch(batch.signal, batch.kind, started=batch.started)
-        for r in batch.requests:
-            if state.queue.seen(request_digest(r.payload)):
+        queue = state.queue
+        # Hashing megabytes of payload off the event loop, so receivers keep answering meanwhile.
+        resent = await asyncio.to_thread(lambda: [queue.seen(request_digest(r.payload)) for r in batch.requests])
+        for r, was_seen in zip(batch.requests, resent):
+            if was_seen:
                 log.info("exporter %s: a %s request of %d items was queued before (a resend); acknowledged, "
                          "not stored twice", self.name, batch.kind, r.items)
                 self._stats.export_add(self.name, batch.signal, resent_items=r.items)
