@@ -1,6 +1,6 @@
 """Admin HTTP endpoint (loopback by default): health, stats, Prometheus metrics, flush, and SQL.
 
-`GET /health` is 200 only when the service is ready (exporters can write, no queue is full) and
+`GET /health` is 200 only when the service is ready (exporters can write, no log is full or damaged) and
 503 with the reason otherwise, so it serves as a container or load-balancer health check.
 
 `POST /query` exists because chDB allows one engine per data directory: while the service holds
@@ -84,8 +84,13 @@ class AdminServer:
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def _flush(self, request: web.Request) -> web.Response:
-        await self._service.flush()
-        return web.json_response({"flushed": True})
+        """Send everything accepted so far to ClickHouse now; answers when it is stored (or after `timeout` s)."""
+        try:
+            timeout = float(request.query.get("timeout", "30"))
+        except ValueError:
+            return web.json_response({"error": "timeout must be a number of seconds"}, status=400)
+        flushed = await self._service.flush(timeout)
+        return web.json_response({"flushed": flushed}, status=200 if flushed else 504)
 
     async def _query(self, request: web.Request) -> web.Response:
         sql = await request.text()
@@ -117,16 +122,16 @@ class AdminServer:
             return web.json_response({"error": "body must be JSON"}, status=400)
         exporters = self._service.exporters
         # A sharded exporter keeps one dead-letter folder per shard: name the shard (e.g. clickhouse/shard2).
-        by_name = {**exporters, **{s.name: s for e in exporters.values() for s in getattr(e, "shards", [])}}
+        writers = {r.writer.name: r.writer for e in exporters.values() for r in e.routes}
         name = body.get("exporter") or next(iter(exporters), None)
-        exporter = by_name.get(name) if name else None
-        if exporter is None or not hasattr(exporter, "dead_letters"):
-            shards = ", ".join(n for n in by_name if n not in exporters) or "none"
+        writer = writers.get(name) if name else None
+        if writer is None:
+            shards = ", ".join(n for n in writers if n not in exporters) or "none"
             return web.json_response({"error": f"no clickhouse exporter (or shard) named {name!r}; shards: {shards}"},
                                      status=404)
         settings = {str(k): str(v) for k, v in (body.get("settings") or {}).items()}
-        results = await asyncio.to_thread(replay_dead_letters, exporter.new_client(), exporter.database,
-                                          exporter.dead_letters, body.get("ids") or None, settings)
+        results = await asyncio.to_thread(replay_dead_letters, writer.new_client(), writer.database,
+                                          writer.dead_letters, body.get("ids") or None, settings)
         return web.json_response({"exporter": name, "results": [replay_result_dict(r) for r in results]})
 
 

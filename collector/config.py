@@ -11,11 +11,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from exporters.clickhouse.config import (ClickHouseExporterConfig, ClusterConfig, RetryConfig, SendingConfig,
+                                         SendingQueueConfig, ShardConfig, ShardingConfig, split_endpoint)
+
 from .config_loader import ByteSize, ConfigError, Duration, build, substitute_env
+
+__all__ = ["ClickHouseExporterConfig", "ClusterConfig", "RetryConfig", "SendingConfig", "SendingQueueConfig",
+           "ShardConfig", "ShardingConfig", "split_endpoint"]
 
 SIGNALS = ("traces", "logs", "metrics")
 
@@ -216,174 +221,6 @@ class BatchProcessorConfig:
 
 
 @dataclass
-class RetryConfig:
-    """Exponential backoff with jitter, as the Collector's `retry_on_failure`."""
-
-    enabled: bool = True
-    initial_interval: Duration = Duration(1.0)
-    randomization_factor: float = 0.5
-    multiplier: float = 1.5
-    max_interval: Duration = Duration(30.0)
-    max_elapsed_time: Duration = Duration(300.0)
-
-    def validate(self, path: str) -> None:
-        if not 0 <= self.randomization_factor <= 1:
-            raise ConfigError(f"{path}.randomization_factor", "must be between 0 and 1")
-        if self.multiplier < 1:
-            raise ConfigError(f"{path}.multiplier", "must be at least 1")
-        if self.initial_interval <= 0:
-            raise ConfigError(f"{path}.initial_interval", "must be positive")
-
-
-@dataclass
-class SendingConfig:
-    """How the exporter writes: parallel inserts and how much one insert may coalesce."""
-
-    num_consumers: int = 2
-    max_insert_items: int = 200_000
-
-    def validate(self, path: str) -> None:
-        if self.num_consumers <= 0:
-            raise ConfigError(f"{path}.num_consumers", "must be positive")
-        if self.max_insert_items <= 0:
-            raise ConfigError(f"{path}.max_insert_items", "must be positive")
-
-
-def split_endpoint(endpoint: str) -> tuple[str, str]:
-    """(endpoint without its query, database named by `?database=NAME` or '').
-
-    A shard endpoint may name its database, e.g. `chdb://./data/clickhouse?database=shard1`.
-    """
-    parts = urlsplit(endpoint)
-    if not parts.query:
-        return endpoint, ""
-    database = parse_qs(parts.query).get("database", [""])[0]
-    return endpoint.split("?", 1)[0], database
-
-
-def _check_identifier(value: str, path: str) -> None:
-    if not value or not value.replace("_", "").isalnum():
-        raise ConfigError(path, f"expected a plain identifier, got {value!r}")
-
-
-SHARDING_MODES = ("client", "distributed")
-
-
-@dataclass
-class ShardConfig:
-    """One shard: its replicas (tried in order; the next one takes over when one is unreachable)."""
-
-    endpoints: list[str] = field(default_factory=list)
-
-    def validate(self, path: str) -> None:
-        if not self.endpoints:
-            raise ConfigError(f"{path}.endpoints", "a shard needs at least one endpoint")
-        databases = set()
-        for i, endpoint in enumerate(self.endpoints):
-            _check_clickhouse_endpoint(endpoint, f"{path}.endpoints[{i}]")
-            databases.add(split_endpoint(endpoint)[1])
-        if len(databases) > 1:
-            raise ConfigError(f"{path}.endpoints", "replicas of one shard must name the same database")
-
-
-@dataclass
-class ShardingConfig:
-    """How rows are spread over shards: by `cityHash64(trace_id) % len(shards)`."""
-
-    mode: str = "client"  # client: the collector splits batches; distributed: a Distributed table routes
-    shards: list[ShardConfig] = field(default_factory=list)
-
-    def validate(self, path: str) -> None:
-        if self.mode not in SHARDING_MODES:
-            raise ConfigError(f"{path}.mode", f"expected client or distributed, got {self.mode!r}")
-        if not self.shards:
-            raise ConfigError(f"{path}.shards", "list at least one shard")
-        paths = {split_endpoint(e)[0] for s in self.shards for e in s.endpoints if e.startswith("chdb://")}
-        if len(paths) > 1:
-            # chDB runs one engine (one data directory) per process.
-            raise ConfigError(f"{path}.shards", "chdb:// shards must share one data path (use ?database= per shard)")
-
-
-@dataclass
-class ClusterConfig:
-    """The ClickHouse cluster (as named in the servers' remote_servers) the schema is created on."""
-
-    name: str = ""
-    replicated: bool = False  # Replicated*MergeTree tables (needs ClickHouse Keeper and {shard}/{replica} macros)
-
-    def validate(self, path: str) -> None:
-        _check_identifier(self.name, f"{path}.name")
-
-
-def _check_clickhouse_endpoint(endpoint: str, path: str) -> None:
-    scheme = endpoint.split("://", 1)[0] if "://" in endpoint else ""
-    if scheme not in ("chdb", "http", "https"):
-        raise ConfigError(path, f"expected chdb://PATH or http(s)://host:port, got {endpoint!r}")
-    database = split_endpoint(endpoint)[1]
-    if database:
-        _check_identifier(database, f"{path} (database)")
-
-
-@dataclass
-class SendingQueueConfig:
-    """The exporter's durable queue: fsynced segment files between the batcher and ClickHouse.
-
-    On by default. A client is acknowledged once its data is stored in ClickHouse, or at the
-    latest `ack_wait` after it was fsynced in the queue (at once when an insert attempt failed
-    with a retryable error), so a slow or absent ClickHouse never makes clients resend data
-    the queue already holds.
-    """
-
-    enabled: bool = True
-    storage: str = ""  # parent directory of the queues (one folder per exporter); empty = beside the embedded store, else <config dir>/data/queue
-    max_size_mib: int = 1024  # queued, unwritten request bytes; beyond it clients get backpressure
-    segment_size_mib: int = 16  # a segment file is closed (and later deleted) at this size
-    ack_wait: Duration = Duration(5.0)  # below the 10 s default timeout of OTLP exporters
-
-    def validate(self, path: str) -> None:
-        if self.max_size_mib <= 0:
-            raise ConfigError(f"{path}.max_size_mib", "must be positive")
-        if self.segment_size_mib <= 0:
-            raise ConfigError(f"{path}.segment_size_mib", "must be positive")
-        if self.ack_wait < 0:
-            raise ConfigError(f"{path}.ack_wait", "must not be negative")
-
-
-@dataclass
-class ClickHouseExporterConfig:
-    endpoint: str = "chdb://./data/clickhouse"
-    database: str = "tailhouse"
-    username: str = ""
-    password: str = ""
-    create_schema: bool = True
-    ttl: Duration = Duration(0)
-    timeout: Duration = Duration(30.0)
-    retry_on_failure: RetryConfig = field(default_factory=RetryConfig)
-    sending: SendingConfig = field(default_factory=SendingConfig)
-    sharding: ShardingConfig | None = None  # when set, `endpoint` is not used
-    cluster: ClusterConfig | None = None
-    sending_queue: SendingQueueConfig = field(default_factory=SendingQueueConfig)
-    # poison requests (refused permanently by ClickHouse); empty = <queue storage>/deadletter
-    dead_letter_dir: str = ""
-
-    def validate(self, path: str) -> None:
-        scheme = self.endpoint.split("://", 1)[0] if "://" in self.endpoint else ""
-        if scheme not in ("chdb", "http", "https"):
-            raise ConfigError(f"{path}.endpoint", f"expected chdb://PATH or http(s)://host:port, got {self.endpoint!r}")
-        if not self.database.replace("_", "").isalnum():
-            raise ConfigError(f"{path}.database", f"expected a plain identifier, got {self.database!r}")
-        if self.sharding is not None and self.sharding.mode == "distributed" and self.cluster is None:
-            raise ConfigError(f"{path}.cluster", "sharding mode distributed needs cluster.name (the Distributed table's cluster)")
-        if self.sharding is not None and self.cluster is not None:
-            for i, shard in enumerate(self.sharding.shards):
-                for j, endpoint in enumerate(shard.endpoints):
-                    named = split_endpoint(endpoint)[1]
-                    if named and named != self.database:
-                        raise ConfigError(f"{path}.sharding.shards[{i}].endpoints[{j}]",
-                                          "with a cluster every shard uses `database` (ON CLUSTER DDL creates one database)")
-
-
-@dataclass
 class PipelineConfig:
     receivers: list[str] = field(default_factory=list)
     processors: list[str] = field(default_factory=list)
@@ -456,11 +293,9 @@ class Config:
         p = Path(raw)
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 
-    def queue_dir(self, name: str, exporter: ClickHouseExporterConfig) -> Path | None:
-        """Directory of exporter `name`'s durable queue, or None when the queue is disabled."""
+    def queue_dir(self, name: str, exporter: ClickHouseExporterConfig) -> Path:
+        """Directory of exporter `name`'s write-ahead logs (one folder per payload kind below it)."""
         q = exporter.sending_queue
-        if not q.enabled:
-            return None
         folder = name.replace("/", "_")
         if q.storage:
             p = Path(q.storage)
@@ -472,9 +307,7 @@ class Config:
         if exporter.dead_letter_dir:
             p = Path(exporter.dead_letter_dir)
             return p if p.is_absolute() else (self.base_dir / p).resolve()
-        queue = self.queue_dir(name, exporter)
-        base = queue if queue is not None else self._data_dir(exporter) / "queue" / name.replace("/", "_")
-        return base / "deadletter"
+        return self.queue_dir(name, exporter) / "deadletter"
 
     def _data_dir(self, exporter: ClickHouseExporterConfig) -> Path:
         """Where local state lives: beside the embedded store, else `data/` next to the config file."""

@@ -1,16 +1,18 @@
-"""Where receivers hand requests over: validate once, fan out to pipelines, wait until stored.
+"""Where receivers hand requests over: validate once, append to the pipelines' logs, then answer.
 
-Receivers (gRPC now, HTTP later) translate transport details; the rules about what is accepted,
-counted and acknowledged live here, once.
+Receivers (OTLP over gRPC and HTTP) translate transport details; the rules about what is
+accepted, counted and acknowledged live here, once. A request is acknowledged when it is durable
+in the write-ahead log of every exporter its pipelines name: milliseconds, not an insert.
 """
 
 from __future__ import annotations
 
 import logging
 
-from .batching.batcher import Batcher, store
-from .otlp_requests import InvalidRequest, ParsedRequest, Signal, otlp_kind, parse_request
-from .stats import Stats
+from tailhouse.pipeline.fanout import Fanout, LogRefused
+from tailhouse.pipeline.stats import Stats
+
+from .otlp_requests import InvalidRequest, ParsedRequest, Signal, parse_request
 
 log = logging.getLogger(__name__)
 
@@ -18,20 +20,20 @@ log = logging.getLogger(__name__)
 class Intake:
     """Accepts export requests of one receiver for the pipelines that list it."""
 
-    def __init__(self, receiver: str, batchers: dict[Signal, list[Batcher]], stats: Stats) -> None:
+    def __init__(self, receiver: str, feeds: dict[Signal, Fanout], stats: Stats) -> None:
         self.receiver = receiver
-        self._batchers = batchers
+        self._feeds = feeds
         self._stats = stats
 
     def signals(self) -> list[Signal]:
         """Signals this receiver feeds (those with a pipeline naming it)."""
-        return [s for s, b in self._batchers.items() if b]
+        return [s for s, f in self._feeds.items() if f]
 
     async def export(self, signal: Signal, data: bytes) -> ParsedRequest:
-        """Validate `data` and return once its accepted items are stored.
+        """Validate `data` and return once its accepted items are durable in every exporter's log.
 
-        Raises InvalidRequest for undecodable input and the exporter's ExportError when storing
-        failed; nothing is acknowledged before it is in ClickHouse.
+        Raises InvalidRequest for undecodable input and ExportError (QueueFull, a failed write)
+        when the logs could not take it; then nothing of it was accepted.
         """
         stats = self._stats.of(signal)
         stats.requests += 1
@@ -45,10 +47,30 @@ class Intake:
             log.info("%s: rejected %d %s items: %s", self.receiver, parsed.rejected, signal.value, parsed.error_message)
         if parsed.accepted == 0:
             return parsed
-        try:
-            await store(self._batchers.get(signal, []), otlp_kind(signal), parsed.payload, parsed.accepted)
-        except Exception:
-            stats.refused_requests += 1
-            raise
-        stats.accepted_items += parsed.accepted
+        await append(self._stats, signal, self._feeds.get(signal), parsed.payload, parsed.accepted)
         return parsed
+
+
+async def append(stats: Stats, signal: Signal, fanout: Fanout | None, payload: bytes, items: int) -> None:
+    """Append one request to its logs and count what became of it (shared by the OTLP and tail intakes)."""
+    figures = stats.of(signal)
+    if fanout is None or not fanout:
+        figures.accepted_items += items
+        return
+    try:
+        result = await fanout.append(payload, items)
+    except LogRefused as exc:
+        figures.refused_requests += 1
+        stats.export_add(exc.exporter, signal, refused_items=items)
+        log.warning("%s: refused %d %s items", exc, items, signal.value)
+        raise
+    except Exception:
+        figures.refused_requests += 1
+        raise
+    for name in result.appended:
+        stats.export_add(name, signal, submitted_items=items)
+    for name in result.resent:
+        stats.export_add(name, signal, resent_items=items)
+        log.info("exporter %s: a request of %d %s items is in its log already (a resend); acknowledged, not "
+                 "stored twice", name, items, signal.value)
+    figures.accepted_items += items

@@ -35,6 +35,7 @@ _EXPORTER_METRICS: list[tuple[str, str, str, bool]] = [
     ("refused_items", "exporter_refused_items", "Items refused with backpressure because the queue was full.", True),
     ("resent_items", "exporter_resent_items", "Items of resent requests already queued (not stored twice).", True),
     ("replayed_items", "exporter_replayed_items", "Items replayed from the queue at start.", True),
+    ("corrupt_records", "exporter_corrupt_records", "Damaged write-ahead log records skipped (kept aside).", True),
     ("pending_items", "exporter_queue_items", "Items waiting to be written (queue depth).", False),
     ("pending_bytes", "exporter_queue_bytes", "Request bytes waiting to be written.", False),
 ]
@@ -48,6 +49,7 @@ class StatsCollector(Collector):
         self._health = health
 
     def collect(self) -> Iterator[Metric]:
+        self._stats.refresh()
         for attr, name, doc, counter in _SIGNAL_METRICS:
             fam = _family(name, doc, counter, ["signal"])
             for signal, s in self._stats.signals.items():

@@ -9,35 +9,15 @@ re-serialised; otherwise the original bytes go on untouched.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
+from tailhouse.pipeline.signals import Signal, otlp_kind
 
-class Signal(str, Enum):
-    TRACES = "traces"
-    LOGS = "logs"
-    METRICS = "metrics"
-
-    @property
-    def request_message(self) -> str:
-        """Protobuf message name of this signal's export request."""
-        return _REQUEST_NAMES[self]
-
-
-def otlp_kind(signal: Signal) -> str:
-    """Payload kind (batch and landing-table key) of OTLP protobuf requests of `signal`."""
-    return f"otlp_{signal.value}"
-
-
-_REQUEST_NAMES = {
-    Signal.TRACES: "ExportTraceServiceRequest",
-    Signal.LOGS: "ExportLogsServiceRequest",
-    Signal.METRICS: "ExportMetricsServiceRequest",
-}
+__all__ = ["InvalidRequest", "ParsedRequest", "Signal", "otlp_kind", "parse_request", "response_bytes"]
 
 
 class InvalidRequest(ValueError):

@@ -54,6 +54,7 @@ def progress_fields(stats: Stats, prev: _Snapshot, now: _Snapshot) -> dict[str, 
         }
         for sig in now.accepted
     }
+    stats.refresh()
     return {
         "signals": signals,
         "queue_items": sum(s.pending_items for s in stats.signals.values()),

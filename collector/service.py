@@ -1,4 +1,9 @@
-"""Builds receivers → batchers → exporters from a Config and runs them (the component model)."""
+"""Builds receivers → write-ahead logs → exporters from a Config and runs them (the component model).
+
+Each exporter owns one write-ahead log per payload kind it writes. Receivers append what they
+accept to the logs of every exporter their pipelines name (a `Fanout`) and acknowledge once that
+is durable; each exporter reads its logs, batching as its pipeline's `batch` processor says.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from exporters.clickhouse.exporter import ClickHouseExporter
+from exporters.clickhouse.exporter import ClickHouseExporter, ClickHouseWriter, Route
 from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
+from exporters.deadletter import DeadLetterStore
+from tailhouse.pipeline.fanout import Fanout, LogTarget
+from tailhouse.pipeline.sender import BatchShape
 
 from .admin import AdminServer
-from .batching.batcher import Batcher
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
                      OtlpReceiverConfig)
 from .intake import Intake
@@ -38,6 +45,13 @@ class Endpoint:
     address: str
 
 
+def batch_shape(batch: BatchProcessorConfig, exporter: ClickHouseExporterConfig) -> BatchShape:
+    """How an exporter cuts batches from its log: the pipeline's batch processor and the exporter's limits."""
+    return BatchShape(min_items=batch.send_batch_size, timeout=float(batch.timeout),
+                      max_items=max(exporter.sending.max_insert_items, batch.send_batch_size),
+                      max_bytes=int(batch.send_batch_max_bytes))
+
+
 class Service:
     """One running collector: every pipeline of a Config."""
 
@@ -45,8 +59,7 @@ class Service:
         self.config = config
         self.stats = Stats()
         self.metrics_registry = make_registry(self.stats, self.health)
-        self.exporters: dict[str, ClickHouseExporter | ShardedClickHouseExporter] = {}
-        self._batchers: list[Batcher] = []
+        self.exporters: dict[str, ClickHouseExporter] = {}
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
@@ -54,52 +67,43 @@ class Service:
         self._started = False
 
     async def start(self) -> None:
-        """Connect exporters (applying migrations), then start batchers, receivers and admin."""
+        """Open the exporters' logs and connect them (applying migrations), then start receivers and admin."""
         cfg = self.config
         pipelines = {name: (Signal(name.split("/", 1)[0]), p) for name, p in cfg.service.pipelines.items()}
-        # payload kinds each exporter writes: OTLP per signal, plus tail rows where a tail receiver feeds it
-        exporter_kinds: dict[str, list[str]] = {}
-        for signal, p in pipelines.values():
-            kinds = [otlp_kind(signal)]
-            if any(isinstance(cfg.receivers[r], CloudflareTailReceiverConfig) for r in p.receivers):
-                kinds.append(TAIL_KIND)
-            for e in p.exporters:
-                known = exporter_kinds.setdefault(e, [])
-                known += [k for k in kinds if k not in known]
-        for name, kinds in exporter_kinds.items():
-            ecfg: ClickHouseExporterConfig = cfg.exporters[name]
-            queue_dir, dead_letter_dir = cfg.queue_dir(name, ecfg), cfg.dead_letter_dir(name, ecfg)
-            if ecfg.sharding is not None:
-                sharded = ShardedClickHouseExporter(name, ecfg, cfg.chdb_path_of, self.stats, queue_dir, dead_letter_dir)
-                await sharded.start(kinds)
-                self.exporters[name] = sharded
-                shards = len(ecfg.sharding.shards)
-                self.endpoints.append(Endpoint(name, "clickhouse", f"{shards} shards, {ecfg.sharding.mode} mode "
-                                               f"(database {ecfg.database})"))
-                continue
-            exporter = ClickHouseExporter(name, ecfg, cfg.chdb_path(ecfg), self.stats,
-                                          queue_dir=queue_dir, dead_letter_dir=dead_letter_dir)
-            await exporter.start(kinds)
-            self.exporters[name] = exporter
-            where = str(cfg.chdb_path(ecfg)) if ecfg.endpoint.startswith("chdb://") else ecfg.endpoint
-            self.endpoints.append(Endpoint(name, "clickhouse", f"{where} (database {ecfg.database})"))
 
-        feeds: dict[str, dict[Signal, list[Batcher]]] = {r: {} for r in cfg.receivers}
+        def kinds_of(receiver: str, signal: Signal) -> list[str]:
+            if isinstance(cfg.receivers[receiver], CloudflareTailReceiverConfig):
+                return [TAIL_KIND] if signal is Signal.LOGS else []
+            return [otlp_kind(signal)]
+
+        # per exporter: the payload kinds it writes, each with the batch shape of the first pipeline feeding it
+        shapes: dict[str, dict[str, BatchShape]] = {}
         for signal, p in pipelines.values():
             batch_cfg: BatchProcessorConfig = cfg.processors[p.processors[0]] if p.processors else BatchProcessorConfig()
             for e in p.exporters:
-                b = Batcher(signal, batch_cfg, self.exporters[e].submit)
-                b.start()
-                self._batchers.append(b)
                 for r in p.receivers:
-                    feeds[r].setdefault(signal, []).append(b)
+                    for kind in kinds_of(r, signal):
+                        shapes.setdefault(e, {}).setdefault(kind, batch_shape(batch_cfg, cfg.exporters[e]))
+        for name, kind_shapes in shapes.items():
+            exporter = self._build_exporter(name, cfg.exporters[name], kind_shapes)
+            await exporter.start(list(kind_shapes))
+            self.exporters[name] = exporter
+
+        feeds: dict[str, dict[Signal, Fanout]] = {r: {} for r in cfg.receivers}
+        for signal, p in pipelines.values():
+            for r in p.receivers:
+                for kind in kinds_of(r, signal):
+                    fanout = feeds[r].setdefault(signal, Fanout([]))
+                    for e in p.exporters:
+                        if all(t.exporter != e for t in fanout.targets):
+                            fanout.targets.append(LogTarget(e, self.exporters[e].log(kind)))
 
         for name, rcfg in cfg.receivers.items():
             if not feeds[name]:
                 log.warning("receiver %s is in no pipeline; not started", name)
                 continue
             if isinstance(rcfg, CloudflareTailReceiverConfig):
-                await self._start_tail_receiver(name, rcfg, feeds[name].get(Signal.LOGS, []))
+                await self._start_tail_receiver(name, rcfg, feeds[name].get(Signal.LOGS, Fanout([])))
                 continue
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
@@ -121,9 +125,23 @@ class Service:
         self._progress.start()
         self._started = True
 
-    async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, batchers: list[Batcher]) -> None:
+    def _build_exporter(self, name: str, ecfg: ClickHouseExporterConfig,
+                        shapes: dict[str, BatchShape]) -> ClickHouseExporter:
+        cfg = self.config
+        log_dir, dead_letter_dir = cfg.queue_dir(name, ecfg), cfg.dead_letter_dir(name, ecfg)
+        if ecfg.sharding is not None:
+            shards = len(ecfg.sharding.shards)
+            self.endpoints.append(Endpoint(name, "clickhouse", f"{shards} shards, {ecfg.sharding.mode} mode "
+                                           f"(database {ecfg.database})"))
+            return ShardedClickHouseExporter(name, ecfg, cfg.chdb_path_of, self.stats, log_dir, dead_letter_dir, shapes)
+        writer = ClickHouseWriter(name, ecfg, cfg.chdb_path(ecfg), DeadLetterStore(dead_letter_dir))
+        where = str(cfg.chdb_path(ecfg)) if ecfg.endpoint.startswith("chdb://") else ecfg.endpoint
+        self.endpoints.append(Endpoint(name, "clickhouse", f"{where} (database {ecfg.database})"))
+        return ClickHouseExporter(name, ecfg, self.stats, log_dir, [Route("clickhouse", writer)], shapes)
+
+    async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, fanout: Fanout) -> None:
         options = MappingOptions.build(rcfg.default_service_name, rcfg.redact.headers, rcfg.redact.query_params)
-        intake = TailIntake(name, batchers, self.stats, TailMapper(options))
+        intake = TailIntake(name, fanout, self.stats, TailMapper(options))
         token = rcfg.auth.bearer_token
         if rcfg.http is not None:
             http = TailHttpReceiver(name, rcfg.http, token, intake, self.config.service.shutdown_timeout)
@@ -140,31 +158,25 @@ class Service:
         """Address of the first endpoint speaking `protocol`."""
         return next(e.address for e in self.endpoints if e.protocol == protocol)
 
-    async def flush(self) -> None:
-        """Hand every pending batch to the exporters now."""
-        for b in self._batchers:
-            await b.flush()
+    async def flush(self, timeout: float = 30.0) -> bool:
+        """Send everything accepted so far to ClickHouse now; True once it is stored (within `timeout`)."""
+        results = await asyncio.gather(*(e.flush(timeout) for e in self.exporters.values()))
+        return all(results)
 
     async def stop(self) -> None:
-        """Stop intake, write what was accepted (within shutdown_timeout), then close everything."""
+        """Stop intake, write what was accepted (within shutdown_timeout), then close everything.
+
+        What is not written in time stays in the write-ahead logs and is written after the next start.
+        """
         grace = self.config.service.shutdown_timeout
         self._started = False  # /health answers 503 while draining
         await self._progress.stop()
-        # Receivers refuse new calls at once but keep in-flight calls open while their data is
-        # flushed and written, so those clients get their ack instead of an error (and a retry
-        # that would store the data twice).
-        receivers_stopped = asyncio.gather(*(r.stop(grace) for r in self._receivers))
-        await asyncio.sleep(0)
-        for b in self._batchers:
-            await b.close()
+        # Receivers refuse new calls at once; calls in flight finish their append and get their ack.
+        await asyncio.gather(*(r.stop(grace) for r in self._receivers))
         for name, e in self.exporters.items():
             if not await e.drain(grace):
-                if e.durable:
-                    log.warning("exporter %s: shutdown_timeout (%.0fs) passed; unwritten data stays in the queue "
-                                "and is written after the next start", name, grace)
-                else:
-                    log.error("exporter %s: shutdown_timeout (%.0fs) passed with data still unwritten", name, grace)
-        await receivers_stopped
+                log.warning("exporter %s: shutdown_timeout (%.0fs) passed; unwritten data stays in the log and is "
+                            "written after the next start", name, grace)
         for e in self.exporters.values():
             await e.shutdown()
         if self._admin:
@@ -172,7 +184,7 @@ class Service:
         self._started = False
 
     def health(self) -> tuple[bool, str]:
-        """(ready, reason): ready when started, every exporter can write and no queue is full."""
+        """(ready, reason): ready when started and every exporter can write (its logs have room, no damage)."""
         if not self._started:
             return False, "starting or stopping"
         problems = []
@@ -180,11 +192,8 @@ class Service:
             ok, reason = exporter.health()
             if not ok:
                 problems.append(f"exporter {name}: {reason}")
-        for name, e in self.stats.exporters.items():
-            if e.queue_full():
-                problems.append(f"exporter {name}: queue full ({e.queue_bytes()} of {e.queue_capacity_bytes} bytes)")
         return (False, "; ".join(problems)) if problems else (True, "")
 
-    def query_exporter(self) -> ClickHouseExporter | ShardedClickHouseExporter | None:
+    def query_exporter(self) -> ClickHouseExporter | None:
         """The exporter `tailhouse sql` queries (the first one)."""
         return next(iter(self.exporters.values()), None)

@@ -1,18 +1,14 @@
-"""Retry policy: exponential backoff with jitter, and which errors deserve a retry.
-
-Mirrors the OpenTelemetry Collector's `retry_on_failure`: the n-th wait is
-`initial_interval * multiplier**n`, capped at `max_interval`, then randomised by
-±`randomization_factor`; retrying stops once `max_elapsed_time` has passed.
-"""
+"""Which ClickHouse errors deserve a retry (the backoff schedule is `tailhouse.pipeline.backoff`)."""
 
 from __future__ import annotations
 
-import random
 import re
-from dataclasses import dataclass
-from typing import Iterator
 
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
+
+from tailhouse.pipeline.backoff import Backoff
+
+__all__ = ["Backoff", "RETRYABLE_CLICKHOUSE_CODES", "clickhouse_error_code", "is_retryable"]
 
 # ClickHouse error codes that describe a passing condition of the server, not of the data.
 RETRYABLE_CLICKHOUSE_CODES: frozenset[int] = frozenset(
@@ -29,13 +25,17 @@ RETRYABLE_CLICKHOUSE_CODES: frozenset[int] = frozenset(
         236,  # ABORTED
         241,  # MEMORY_LIMIT_EXCEEDED
         242,  # TABLE_IS_READ_ONLY
+        243,  # NOT_ENOUGH_SPACE: the server's disk is full
         252,  # TOO_MANY_PARTS
+        279,  # ALL_CONNECTION_TRIES_FAILED
         285,  # TOO_FEW_LIVE_REPLICAS
         319,  # UNKNOWN_STATUS_OF_INSERT
         394,  # QUERY_WAS_CANCELLED
         425,  # SYSTEM_ERROR
         439,  # CANNOT_SCHEDULE_TASK
         473,  # DEADLOCK_AVOIDED
+        497,  # ACCESS_DENIED: grants are the server's state; the data waits until they are fixed
+        516,  # AUTHENTICATION_FAILED: a password change on the server, not a property of the data
         999,  # KEEPER_EXCEPTION
         1000, # POCO_EXCEPTION
     }
@@ -71,31 +71,3 @@ def is_retryable(exc: BaseException) -> bool:
             return False
         return code in RETRYABLE_CLICKHOUSE_CODES
     return False
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Backoff schedule; iterate `delays()` for successive waits in seconds."""
-
-    initial_interval: float = 1.0
-    multiplier: float = 1.5
-    randomization_factor: float = 0.5
-    max_interval: float = 30.0
-    max_elapsed_time: float = 300.0
-
-    def delays(self, rng: random.Random | None = None) -> Iterator[float]:
-        """Successive randomised waits; ends when the next wait would pass max_elapsed_time.
-
-        A max_elapsed_time of 0 means no limit.
-        """
-        rnd = rng or random.Random()
-        interval = self.initial_interval
-        elapsed = 0.0
-        while True:
-            delta = self.randomization_factor * interval
-            wait = rnd.uniform(interval - delta, interval + delta)
-            if self.max_elapsed_time and elapsed + wait > self.max_elapsed_time:
-                return
-            elapsed += wait
-            yield wait
-            interval = min(interval * self.multiplier, self.max_interval)

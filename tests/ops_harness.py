@@ -97,6 +97,7 @@ class RunningService:
         assert exporter is not None
 
         async def run() -> list[tuple[Any, ...]]:
+            await self.service.flush(60)  # acknowledged means in the log; written to ClickHouse by now
             return await asyncio.to_thread(lambda: exporter.query_client().query(sql).result_rows)
 
         return self.call(run())

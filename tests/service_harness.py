@@ -79,8 +79,25 @@ class RunningService:
     def admin_url(self) -> str:
         return f"http://127.0.0.1:{self.admin_port}"
 
-    def query_raw(self, sql: str, fmt: str = "JSONEachRow") -> str:
-        """Run SQL through the admin endpoint; raises RuntimeError with ClickHouse's message."""
+    def flush(self, timeout: float = 60) -> bool:
+        """Have everything acknowledged so far written to ClickHouse (POST /flush); True once it is."""
+        req = urllib.request.Request(f"{self.admin_url}/flush?timeout={timeout}", data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout + 30) as resp:
+                return bool(json.loads(resp.read())["flushed"])
+        except urllib.error.HTTPError as exc:
+            if exc.code == 504:
+                return False
+            raise
+
+    def query_raw(self, sql: str, fmt: str = "JSONEachRow", flush: bool = True) -> str:
+        """Run SQL through the admin endpoint; raises RuntimeError with ClickHouse's message.
+
+        Clients are acknowledged once their data is in the write-ahead log, before it is in
+        ClickHouse: with `flush`, everything acknowledged so far is written first.
+        """
+        if flush:
+            self.flush()
         url = f"{self.admin_url}/query?" + urllib.parse.urlencode({"format": fmt})
         req = urllib.request.Request(url, data=sql.encode(), method="POST")
         try:
@@ -89,13 +106,13 @@ class RunningService:
         except urllib.error.HTTPError as exc:
             raise RuntimeError(exc.read().decode()) from None
 
-    def query(self, sql: str) -> list[dict[str, Any]]:
-        """Rows of a SELECT as dicts."""
-        out = self.query_raw(sql, "JSONEachRow")
+    def query(self, sql: str, flush: bool = True) -> list[dict[str, Any]]:
+        """Rows of a SELECT as dicts (after a flush, see `query_raw`)."""
+        out = self.query_raw(sql, "JSONEachRow", flush)
         return [json.loads(line) for line in out.split("\n") if line.strip()]  # not splitlines(): U+0085 is data
 
-    def scalar(self, sql: str) -> Any:
-        rows = self.query(sql)
+    def scalar(self, sql: str, flush: bool = True) -> Any:
+        rows = self.query(sql, flush)
         return next(iter(rows[0].values()))
 
     def get_json(self, path: str) -> tuple[int, Any]:

@@ -89,7 +89,8 @@ class RunningService:
         return self.service.endpoint("tail/grpc")
 
     def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        """Rows of a query against the service's database, as dicts."""
+        """Rows of a query against the service's database, as dicts (after writing everything acknowledged)."""
+        self.call(self.service.flush(60))
         client = self.service.query_exporter().query_client()  # type: ignore[union-attr]
         result = client.query(sql, parameters=params)
         return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]

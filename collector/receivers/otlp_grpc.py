@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 
 import grpc
 
-from exporters.clickhouse.exporter import ExportError
+from tailhouse.pipeline.errors import ExportError
 
 from ..auth import BearerAuth
 from ..config import GrpcProtocolConfig

@@ -21,7 +21,7 @@ from typing import Awaitable, Callable
 import grpc
 from aiohttp import web
 
-from exporters.clickhouse.exporter import ExportError
+from tailhouse.pipeline.errors import ExportError
 
 from ..auth import BearerAuth, server_ssl_context
 from ..config import CorsConfig, HttpProtocolConfig

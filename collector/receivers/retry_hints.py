@@ -8,7 +8,7 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
-from exporters.clickhouse.exporter import ExportError
+from tailhouse.pipeline.errors import ExportError
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 from google.protobuf.message import DecodeError
 
-from exporters.clickhouse.exporter import ExportError
+from tailhouse.pipeline.errors import ExportError
 from tailhouse.tail.v1 import tail_pb2
 
 from ..auth import BearerAuth

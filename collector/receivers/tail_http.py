@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from exporters.clickhouse.exporter import ExportError
+from tailhouse.pipeline.errors import ExportError
 
 from ..config import TailHttpConfig
 from ..tail.intake import NoItemStored, TailIntake

@@ -1,8 +1,8 @@
 """Where the tail receivers (HTTP and gRPC) hand TraceItems over: validate, map, store, then answer.
 
 Each item is validated and mapped on its own, so one bad item is refused (and reported) while the
-others are stored. The mapped rows of a request travel as one JSONEachRow payload through the
-`logs` pipelines' batchers; `export` returns only when they are stored in ClickHouse.
+others are stored. The mapped rows of a request travel as one JSONEachRow payload into the logs
+of the `logs` pipelines' exporters; `export` returns once they are durable there.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..batching.batcher import Batcher, store
+from tailhouse.pipeline.fanout import Fanout
+from tailhouse.pipeline.stats import Stats
+
+from ..intake import append
 from ..otlp_requests import Signal
-from ..stats import Stats
-from . import TAIL_KIND
 from .mapping import TailMapper
 from .validate import InvalidTraceItem, validate_trace_item
 
@@ -67,17 +68,17 @@ def encode_rows(rows: list[dict[str, Any]]) -> bytes:
 class TailIntake:
     """Accepts TraceItems of one receiver for the logs pipelines that list it."""
 
-    def __init__(self, receiver: str, batchers: list[Batcher], stats: Stats, mapper: TailMapper) -> None:
+    def __init__(self, receiver: str, fanout: Fanout, stats: Stats, mapper: TailMapper) -> None:
         self.receiver = receiver
-        self._batchers = batchers
+        self._fanout = fanout
         self._stats = stats
         self._mapper = mapper
 
     async def export(self, items: list[Any]) -> TailResult:
-        """Validate and map `items`, and return once the rows of the good ones are stored.
+        """Validate and map `items`, and return once the rows of the good ones are durable in the logs.
 
-        Raises NoItemStored when items were given but none could be mapped, and the exporter's
-        ExportError when storing failed (nothing is acknowledged before it is in ClickHouse).
+        Raises NoItemStored when items were given but none could be mapped, and ExportError when
+        the logs could not take the rows (QueueFull, a failed write): then nothing was accepted.
         """
         stats = self._stats.of(Signal.LOGS)
         stats.requests += 1
@@ -92,12 +93,7 @@ class TailIntake:
                 stats.refused_requests += 1
                 raise NoItemStored(result)
             return result
-        try:
-            await store(self._batchers, TAIL_KIND, payload, nrows)
-        except Exception:
-            stats.refused_requests += 1
-            raise
-        stats.accepted_items += nrows
+        await append(self._stats, Signal.LOGS, self._fanout, payload, nrows)
         result.rows = nrows
         return result
 

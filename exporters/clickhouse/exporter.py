@@ -1,35 +1,26 @@
-"""The ClickHouse exporter: durable queue, then raw inserts of batched requests into landing tables.
+"""The ClickHouse exporter: reads its write-ahead logs and raw-inserts batches into the landing tables.
 
-Per payload kind, batches handed over by the batchers wait in an inbox. A worker that becomes
-free seals everything waiting (up to `max_insert_items`) into one *record*: it is appended to the
-durable queue and fsynced (exporters/queue), then inserted. Under load records grow, which
-amortises ClickHouse's fixed cost per insert; at low load a batch is written as soon as it is
-handed over. While every worker is busy, the inbox is sealed after `SEAL_DELAY` anyway, so data
-becomes durable (and its clients can be acknowledged) without waiting for a free worker.
+Receivers append accepted requests to this exporter's log of their payload kind (one log per
+kind, `tailhouse.pipeline.wal`) and acknowledge their clients once the append is durable. Per
+log, a `QueuedSender` per *route* cuts batches, pushes them here and commits:
 
-A record is the unit of insertion and of idempotency: its deduplication token is derived from
-its random id, which is stored in the record, so a retry or a replay after a crash sends the
-same bytes with the same token and ClickHouse stores them once (through the landing table's
-materialized views too, with `deduplicate_blocks_in_dependent_materialized_views`).
+- a plain exporter has one route: everything goes to its endpoint;
+- a sharded exporter (client mode) has one route per shard, each a reader of the same log with
+  its own position, so a slow or unreachable shard holds up only its own rows (sharded_exporter.py).
 
-Acknowledgement: a client's request completes when its rows are stored, or (with the queue on)
-once it is fsynced and either inserts are failing with retryable errors or `ack_wait` passed,
-whichever comes first. A permanent error splits the record in halves until the bad requests are
-isolated; the rest is inserted and each bad request goes to the dead-letter directory.
-Retryable errors are retried with backoff; with the queue on, never given up (the data stays
-queued, bounded by `max_size_mib`); with the queue off, until `max_elapsed_time`.
+The push is a raw insert of the batch's requests, framed for the landing table's format, with
+the batch's stable token as `insert_deduplication_token`: a retry, or a replay after a crash,
+is stored once, also through the landing tables' materialized views. The insert settings are set
+explicitly (`async_insert = 0`, dedup on), so an acknowledgement from ClickHouse means stored
+whatever the server's profile says. A request ClickHouse refuses permanently is isolated by the
+sender's split and kept in the dead-letter directory.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import logging
-import os
-import random
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -37,42 +28,25 @@ from typing import Callable
 from clickhouse_connect.driver.client import Client
 from google.protobuf.internal.encoder import _VarintBytes
 
-from collector.batching.batcher import Batch
-from collector.config import ClickHouseExporterConfig
-from collector.otlp_requests import Signal, otlp_kind
-from collector.stats import Stats
-from collector.tail import TAIL_KIND
+from tailhouse.pipeline.backoff import Backoff
+from tailhouse.pipeline.errors import ExportError
+from tailhouse.pipeline.sender import Batch, BatchShape, QueuedSender
+from tailhouse.pipeline.signals import KIND_SIGNALS, TAIL_KIND, Signal, otlp_kind
+from tailhouse.pipeline.stats import Stats
+from tailhouse.pipeline.wal import LogOptions, WriteAheadLog
 
 from ..deadletter import DeadLetter, DeadLetterStore, new_letter
-from ..queue.durable_queue import DurableQueue, RecordRef, request_digest
-from ..queue.segments import QueuedRequest, Record
-from ..retry import Backoff, is_retryable
+from ..retry import is_retryable
 from .client import make_client
+from .config import ClickHouseExporterConfig
 from .events_table import TableOptions
 from .landing_schema import LANDING_TABLES, insert_settings, with_schema_file
 from .migrations import migrate
 
 log = logging.getLogger(__name__)
 
-
-class ExportError(Exception):
-    """Storing a request failed; `retryable` says whether the client should send it again.
-
-    `retry_after` (seconds) is the delay receivers suggest to the client (gRPC RetryInfo,
-    HTTP Retry-After).
-    """
-
-    def __init__(self, message: str, retryable: bool, retry_after: float = 5.0) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
-
-
-class QueueFull(ExportError):
-    """The durable queue holds `max_size_mib` of unwritten data: backpressure, the client retries."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message, retryable=True, retry_after=retry_after)
+__all__ = ["ClickHouseExporter", "ClickHouseWriter", "ExportError", "LANDING_TARGETS", "Route", "insert_settings_for",
+           "replay_dead_letters"]
 
 
 def length_delimited(payloads: list[bytes]) -> bytes:
@@ -95,16 +69,25 @@ def _otlp_target(signal: Signal) -> LandingTarget:
     return LandingTarget(LANDING_TABLES[message], "Protobuf", length_delimited, lambda: insert_settings(message))
 
 
-def insert_settings_for(target: LandingTarget, body: bytes, token: str | None = None) -> dict[str, str]:
-    """Settings of one insert of `body`: the target's format settings plus an idempotency token.
+# Settings that make an insert's acknowledgement mean "stored, once": never an async insert
+# (ClickHouse 26.3+ servers turn it on by default), deduplicated by token, through the views too.
+DELIVERY_SETTINGS: dict[str, str] = {
+    "async_insert": "0",
+    "insert_deduplicate": "1",
+    "deduplicate_blocks_in_dependent_materialized_views": "1",
+}
 
-    The token is `token` when given (a queued record's id), else a digest of `body`. Same
+
+def insert_settings_for(target: LandingTarget, body: bytes, token: str | None = None) -> dict[str, str]:
+    """Settings of one insert of `body`: the target's format settings, delivery settings and a token.
+
+    The token is `token` when given (a batch's stable token), else a digest of `body`. Same
     token, same bytes: a retry after an ambiguous failure (or a replay) is stored once, also
     through the landing table's materialized views.
     """
     settings = target.settings()
+    settings.update(DELIVERY_SETTINGS)
     settings["insert_deduplication_token"] = token or hashlib.sha256(body).hexdigest()
-    settings["deduplicate_blocks_in_dependent_materialized_views"] = "1"
     return settings
 
 
@@ -117,269 +100,88 @@ def _tail_settings() -> dict[str, str]:
 # rows in JSONEachRow, so they go straight into `events`.
 _TAIL_TARGET = LandingTarget("events", "JSONEachRow", b"".join, _tail_settings)
 
-
 # payload kind -> landing target; receivers name the kind of what they accept
 LANDING_TARGETS: dict[str, LandingTarget] = {**{otlp_kind(s): _otlp_target(s) for s in Signal}, TAIL_KIND: _TAIL_TARGET}
-# payload kind -> the signal whose counters it feeds
-KIND_SIGNALS: dict[str, Signal] = {**{otlp_kind(s): s for s in Signal}, TAIL_KIND: Signal.LOGS}
-
-# While every worker is busy, waiting batches are sealed into a durable record after this long.
-# Longer means larger records under load (one insert each: ClickHouse's ~0.3 s fixed cost per
-# insert is then amortised over more rows); unsealed data is not yet acknowledged, so a crash
-# before sealing loses nothing a client would not send again.
-SEAL_DELAY = 1.0
 
 
-
-class _PermanentFailure(Exception):
-    """ClickHouse refused an insert because of its data (retrying cannot help)."""
-
-
-class _GaveUp(Exception):
-    """Retryable errors lasted past max_elapsed_time (only without the durable queue)."""
-
-    def __init__(self, error: ExportError) -> None:
-        super().__init__(str(error))
-        self.error = error
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
-@dataclass
-class _Sealed:
-    """A record ready for insertion: on disk (`ref`) or, without a queue, in memory (`record`)."""
+class ClickHouseWriter:
+    """Inserts into one ClickHouse destination (an endpoint, or one shard's replicas) and keeps its dead letters."""
 
-    record_id: bytes
-    items: int
-    nbytes: int
-    ref: RecordRef | None = None
-    record: Record | None = None
-    # per request of the record: the client's future (None for records replayed after a restart)
-    futures: list[asyncio.Future[None] | None] = field(default_factory=list)
-
-    def acknowledge(self, lo: int = 0, hi: int | None = None) -> None:
-        """Tell the clients of requests lo..hi that their data is safe."""
-        for f in self.futures[lo:hi]:
-            if f is not None and not f.done():
-                f.set_result(None)
-
-    def fail(self, lo: int, hi: int, exc: ExportError) -> None:
-        for f in self.futures[lo:hi]:
-            if f is not None and not f.done():
-                f.set_exception(exc)
-
-
-@dataclass
-class _Kind:
-    """One payload kind's inbox, sealed records and workers."""
-
-    kind: str
-    signal: Signal
-    target: LandingTarget
-    queue: DurableQueue | None
-    inbox: list[Batch] = field(default_factory=list)
-    inbox_since: float = 0.0
-    ready: deque[_Sealed] = field(default_factory=deque)
-    busy: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    seal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    def idle(self) -> bool:
-        return not self.inbox and not self.ready and self.busy == 0
-
-
-class ClickHouseExporter:
-    """Writes batches to ClickHouse (embedded chDB or a server) through the landing tables.
-
-    `queue_dir` holds the durable queue (one subdirectory per payload kind); None keeps batches
-    in memory only and acknowledges clients when their data is stored. `dead_letter_dir` receives
-    requests ClickHouse refuses permanently.
-    """
-
-    def __init__(self, name: str, config: ClickHouseExporterConfig, chdb_path: Path | None, stats: Stats,
-                 queue_dir: Path | None = None, dead_letter_dir: Path | None = None) -> None:
+    def __init__(self, name: str, config: ClickHouseExporterConfig, chdb_path: Path | None,
+                 dead_letters: DeadLetterStore, connect: Callable[[str | None], Client] | None = None) -> None:
         self.name = name
         self.config = config
-        self._chdb_path = chdb_path
-        self._stats = stats
-        self._queue_dir = queue_dir
-        self.dead_letters = DeadLetterStore(dead_letter_dir or (queue_dir or Path("data") / "queue") / "deadletter")
-        self._kinds: dict[str, _Kind] = {}
+        self.chdb_path = chdb_path
+        self.dead_letters = dead_letters
+        self._connect = connect
+        self._pool: asyncio.Queue[Client] = asyncio.Queue()
         self._clients: list[Client] = []
         self._query_client: Client | None = None
-        retry = config.retry_on_failure
-        self._backoff = Backoff(
-            initial_interval=retry.initial_interval,
-            multiplier=retry.multiplier,
-            randomization_factor=retry.randomization_factor,
-            max_interval=retry.max_interval,
-            max_elapsed_time=retry.max_elapsed_time,
-        )
-        self._rng = random.Random()
-        self._capacity = config.sending_queue.max_size_mib * 2**20 if queue_dir is not None else 0
-        self._stats.exporter(name).queue_capacity_bytes = self._capacity
 
     @property
     def database(self) -> str:
         return self.config.database
 
-    @property
-    def durable(self) -> bool:
-        """True when accepted data is kept in the on-disk queue until stored."""
-        return self._queue_dir is not None
-
     def new_client(self, database: str | None = None) -> Client:
-        """A fresh client for this exporter's endpoint (optionally with a default database)."""
-        return make_client(self.config.endpoint, self._chdb_path, self.config.username, self.config.password,
+        """A fresh client for this destination (optionally with a default database)."""
+        if self._connect is not None:
+            return self._connect(database)
+        return make_client(self.config.endpoint, self.chdb_path, self.config.username, self.config.password,
                            self.config.timeout, database)
 
     def query_client(self) -> Client:
-        """A client for ad-hoc queries, apart from the insert workers' (shares the embedded engine)."""
+        """A client for ad-hoc queries, apart from the inserting ones (shares the embedded engine)."""
         if self._query_client is None:
             self._query_client = self.new_client(self.database)
             self._clients.append(self._query_client)
         return self._query_client
 
-    async def start(self, kinds: list[str]) -> None:
-        """Open the queue (replaying what a previous run left), connect, migrate, start workers.
-
-        Replayed records are first in line, so they are inserted before any new data.
-        """
-        states = {kind: _Kind(kind, KIND_SIGNALS[kind], LANDING_TARGETS[kind], self._open_queue(kind)) for kind in kinds}
-        for state in states.values():
-            if state.queue is not None:
-                await self._replay(state)
-        client = await asyncio.to_thread(self.new_client)
-        self._clients.append(client)
+    async def connect(self, clients: int) -> None:
+        """Open `clients` clients for parallel inserts; apply migrations when the config asks."""
+        for _ in range(clients):
+            c = await asyncio.to_thread(self.new_client)
+            self._clients.append(c)
+            self._pool.put_nowait(c)
         if self.config.create_schema:
-            options = TableOptions(ttl_days=int(self.config.ttl // 86400))
-            applied = await asyncio.to_thread(migrate, client, self.database, options)
+            client = await self._pool.get()
+            try:
+                options = TableOptions(ttl_days=int(self.config.ttl // 86400))
+                applied = await asyncio.to_thread(migrate, client, self.database, options)
+            finally:
+                self._pool.put_nowait(client)
             if applied:
                 log.info("exporter %s: schema migrations %s applied to %s", self.name, applied, self.database)
-        for kind, state in states.items():
-            for i in range(self.config.sending.num_consumers):
-                c = client if i == 0 else await asyncio.to_thread(self.new_client)
-                if c is not client:
-                    self._clients.append(c)
-                state.tasks.append(asyncio.create_task(self._worker(state, c), name=f"{self.name}-{kind}-{i}"))
-            if state.queue is not None:
-                state.tasks.append(asyncio.create_task(self._sealer(state), name=f"{self.name}-{kind}-sealer"))
-            self._kinds[kind] = state
 
-    def _open_queue(self, kind: str) -> DurableQueue | None:
-        if self._queue_dir is None:
-            return None
-        return DurableQueue(self._queue_dir / kind, self.config.sending_queue.segment_size_mib * 2**20)
+    async def insert(self, kind: str, payloads: list[bytes], token: str) -> None:
+        """Insert `payloads` of `kind` with `token`; raises ExportError (retryable or permanent)."""
+        target = LANDING_TARGETS[kind]
+        body = target.frame(payloads)
+        settings = insert_settings_for(target, body, token)
+        if self.chdb_path is not None:
+            settings = with_schema_file(settings, self.chdb_path / "format_schemas")
+        client = await self._pool.get()
+        try:
+            await asyncio.to_thread(client.raw_insert, f"`{self.database}`.{target.table}", None, body, settings,
+                                    target.fmt)
+        except Exception as exc:  # classified: the sender retries or splits
+            raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=is_retryable(exc)) from exc
+        finally:
+            self._pool.put_nowait(client)
 
-    async def _replay(self, state: _Kind) -> None:
-        assert state.queue is not None
-        refs = await asyncio.to_thread(state.queue.open)
-        for ref in refs:
-            state.ready.append(_Sealed(ref.record_id, ref.items, ref.nbytes, ref=ref, futures=[None] * ref.requests))
-        if refs:
-            items, nbytes = sum(r.items for r in refs), sum(r.nbytes for r in refs)
-            self._stats.export_add(self.name, state.signal, pending_items=items, pending_bytes=nbytes,
-                                   replayed_items=items)
-            log.info("exporter %s: replaying %d queued %s records (%d items, %d bytes) left by the previous run",
-                     self.name, len(refs), state.kind, items, nbytes)
+    async def dead_letter(self, kind: str, letter_id: str, payload: bytes, items: int, error: str) -> None:
+        """Keep one refused request (framed as it would be inserted) for `tailhouse deadletter replay`."""
+        target = LANDING_TARGETS[kind]
+        letter = new_letter(letter_id, kind, items, len(payload), error)
+        path = await asyncio.to_thread(self.dead_letters.write, letter, target.frame([payload]))
+        log.error("exporter %s: ClickHouse refused a %s request of %d items permanently; it is kept in %s "
+                  "(`tailhouse deadletter list|replay`): %s", self.name, kind, items, path, error)
 
-    async def submit(self, batch: Batch) -> None:
-        """Queue a batch for writing (the futures of its requests complete when it is safe).
-
-        With the durable queue, a request byte-identical to one queued recently (a client's
-        resend after a lost acknowledgement) completes at once and is not stored again. When
-        the queue is full, the batch's requests fail with QueueFull (backpressure).
-        """
-        state = self._kinds[batch.kind]
-        if state.queue is not None:
-            batch = await self._without_resends(state, batch)
-            if not batch.requests:
-                return
-            figures = self._stats.exporter(self.name)
-            used = figures.queue_bytes()
-            figures.refusing = used + batch.nbytes > self._capacity
-            if figures.refusing:
-                retry_after = max(1.0, self.config.retry_on_failure.initial_interval)
-                err = QueueFull(f"exporter {self.name}: queue full ({used} of {self._capacity} bytes waiting for "
-                                f"ClickHouse); retry in {retry_after:.0f}s", retry_after)
-                self._stats.export_add(self.name, batch.signal, refused_items=batch.items)
-                log.warning("%s: refused %d %s items", err, batch.items, batch.signal.value)
-                for r in batch.requests:
-                    if not r.done.done():
-                        r.done.set_exception(err)
-                return
-        self._stats.export_add(self.name, batch.signal, submitted_items=batch.items, pending_items=batch.items,
-                               pending_bytes=batch.nbytes)
-        if not state.inbox:
-            state.inbox_since = time.monotonic()
-        state.inbox.append(batch)
-        state.changed.set()
-
-    async def _without_resends(self, state: _Kind, batch: Batch) -> Batch:
-        assert state.queue is not None
-        keep = Batch(batch.signal, batch.kind, started=batch.started)
-        queue = state.queue
-        # Hashing megabytes of payload off the event loop, so receivers keep answering meanwhile.
-        resent = await asyncio.to_thread(lambda: [queue.seen(request_digest(r.payload)) for r in batch.requests])
-        for r, was_seen in zip(batch.requests, resent):
-            if was_seen:
-                log.info("exporter %s: a %s request of %d items was queued before (a resend); acknowledged, "
-                         "not stored twice", self.name, batch.kind, r.items)
-                self._stats.export_add(self.name, batch.signal, resent_items=r.items)
-                if not r.done.done():
-                    r.done.set_result(None)
-            else:
-                keep.add(r)
-        return keep
-
-    def health(self) -> tuple[bool, str]:
-        """(can write, reason): false while inserts are failing and being retried."""
-        e = self._stats.exporter(self.name)
-        return e.healthy, e.problem
-
-    def _set_health(self, problem: str) -> None:
-        e = self._stats.exporter(self.name)
-        e.healthy, e.problem = not problem, problem
-
-    async def drain(self, timeout: float) -> bool:
-        """Wait until every accepted batch is written; False if that took longer than `timeout`.
-
-        With the durable queue, what is not written by then is sealed into the queue and
-        written after the next start.
-        """
-        deadline = time.monotonic() + timeout
-        while not all(s.idle() for s in self._kinds.values()):
-            if time.monotonic() >= deadline:
-                for s in self._kinds.values():
-                    if s.queue is not None:
-                        await self._seal(s)
-                return False
-            await asyncio.sleep(0.02)
-        return True
-
-    async def shutdown(self) -> None:
-        """Stop the workers, seal what is waiting into the queue, close the queue and clients."""
-        for s in self._kinds.values():
-            for t in s.tasks:
-                t.cancel()
-            await asyncio.gather(*s.tasks, return_exceptions=True)
-        for s in self._kinds.values():
-            if s.queue is not None:
-                await self._seal(s)
-                left = sum(r.items for r in s.ready)
-                if left:
-                    log.warning("exporter %s: %d %s items stay queued in %s and are written after the next start",
-                                self.name, left, s.kind, s.queue.directory)
-                for r in s.ready:
-                    r.acknowledge()  # durable: the clients may go
-                await asyncio.to_thread(s.queue.close)
-            else:
-                err = ExportError(f"exporter {self.name} stopped before the data was stored", retryable=True)
-                for r in s.ready:
-                    r.fail(0, len(r.futures), err)
-                for b in s.inbox:
-                    for req in b.requests:
-                        if not req.done.done():
-                            req.done.set_exception(err)
+    def close(self) -> None:
         for c in self._clients:
             try:
                 c.close()
@@ -387,177 +189,203 @@ class ClickHouseExporter:
                 log.warning("exporter %s: closing a ClickHouse client failed", self.name, exc_info=True)
         self._clients.clear()
 
-    async def _seal(self, state: _Kind) -> None:
-        """Turn the batches waiting in the inbox into one record (durable when there is a queue)."""
-        async with state.seal_lock:
-            if not state.inbox:
-                return
-            taken: list[Batch] = []
-            items = 0
-            while state.inbox and (not taken or items < self.config.sending.max_insert_items):
-                b = state.inbox.pop(0)
-                taken.append(b)
-                items += b.items
-            if state.inbox:
-                state.inbox_since = time.monotonic()
-            pending = [r for b in taken for r in b.requests]
-            record = Record(os.urandom(16), state.kind, [QueuedRequest(r.payload, r.items) for r in pending])
-            sealed = _Sealed(record.record_id, items, sum(b.nbytes for b in taken),
-                             futures=[r.done for r in pending])
-            if state.queue is None:
-                sealed.record = record
-            else:
-                try:
-                    sealed.ref = await asyncio.to_thread(state.queue.append, record)
-                except OSError as exc:
-                    # Not durable: the clients must send again (nothing was acknowledged).
-                    log.error("exporter %s: writing to the queue in %s failed: %s", self.name, state.queue.directory, exc)
-                    self._stats.export_add(self.name, state.signal, pending_items=-items, pending_bytes=-sealed.nbytes,
-                                           failed_items=items)
-                    sealed.fail(0, len(pending), ExportError(f"the queue could not store the data: {exc}", retryable=True))
-                    return
-                if self._stats.exporter(self.name).healthy:
-                    wait = self.config.sending_queue.ack_wait
-                    asyncio.get_running_loop().call_later(wait, sealed.acknowledge)
-                else:
-                    sealed.acknowledge()  # inserts are failing: durable is as good as it gets for now
-            state.ready.append(sealed)
-            state.changed.set()
 
-    async def _sealer(self, state: _Kind) -> None:
-        """Seal waiting batches after SEAL_DELAY even while every worker is busy (durability first)."""
-        while True:
-            if not state.inbox:
-                state.changed.clear()
-                await state.changed.wait()
-                continue
-            due = state.inbox_since + SEAL_DELAY - time.monotonic()
-            if due > 0:
-                await asyncio.sleep(due)
-                continue
-            try:
-                await self._seal(state)
-            except Exception:
-                log.exception("exporter %s: sealing %s batches failed", self.name, state.kind)
-                await asyncio.sleep(SEAL_DELAY)
+Select = Callable[[str, list[bytes]], list[tuple[bytes, int]]]
+"""A route's share of a batch: (kind, payloads) -> (payload, items) of the rows that go this way."""
 
-    async def _next(self, state: _Kind) -> _Sealed:
-        while True:
-            if state.ready:
-                return state.ready.popleft()
-            if state.inbox:
-                await self._seal(state)
-                continue
-            state.changed.clear()
-            await state.changed.wait()
 
-    async def _worker(self, state: _Kind, client: Client) -> None:
-        while True:
-            sealed = await self._next(state)
-            state.busy += 1
-            started = time.monotonic()
-            try:
-                await self._deliver(state, client, sealed)
-            except asyncio.CancelledError:
-                # Shutdown: a queued record is replayed after the next start; an in-memory one is
-                # failed by shutdown() so its clients retry.
-                state.ready.appendleft(sealed)
-                raise
-            finally:
-                state.busy -= 1
-            self._stats.observe_export(self.name, state.signal, time.monotonic() - started)
+@dataclass
+class Route:
+    """One reader of the exporter's logs and where it writes."""
 
-    async def _deliver(self, state: _Kind, client: Client, sealed: _Sealed) -> None:
-        record = sealed.record
-        if record is None:
-            assert state.queue is not None and sealed.ref is not None
-            record = await asyncio.to_thread(state.queue.read, sealed.ref)
-        await self._store_range(state, client, sealed, record, 0, len(record.requests))
-        if sealed.ref is not None:
-            assert state.queue is not None
-            await asyncio.to_thread(state.queue.ack, sealed.ref)
-        self._stats.export_add(self.name, state.signal, pending_items=-sealed.items, pending_bytes=-sealed.nbytes)
-        self._stats.exporter(self.name).refusing = False  # room again; the next batch decides anew
+    reader: str
+    writer: ClickHouseWriter
+    select: Select | None = None
+    stats_name: str = ""
 
-    async def _store_range(self, state: _Kind, client: Client, sealed: _Sealed, record: Record, lo: int, hi: int) -> None:
-        """Insert requests lo..hi of `record`; on a permanent error split in halves to isolate the bad ones."""
-        whole = lo == 0 and hi == len(record.requests)
-        # Stable across retries and replays: the record id, plus the range once split.
-        token = record.record_id.hex() if whole else f"{record.record_id.hex()}-{lo}-{hi}"
-        requests = record.requests[lo:hi]
-        items = sum(r.items for r in requests)
-        try:
-            await self._insert_with_retry(state, client, [r.payload for r in requests], token, sealed)
-        except _PermanentFailure as exc:
-            if hi - lo > 1:
-                log.warning("exporter %s: a %s insert of %d requests was refused permanently (%s); splitting it "
-                            "to isolate the bad ones", self.name, state.kind, hi - lo, exc)
-                mid = (lo + hi) // 2
-                await self._store_range(state, client, sealed, record, lo, mid)
-                await self._store_range(state, client, sealed, record, mid, hi)
-                return
-            await self._dead_letter(state, sealed, record, lo, str(exc))
-            return
-        except _GaveUp as exc:
-            self._stats.export_add(self.name, state.signal, failed_items=items)
-            sealed.fail(lo, hi, exc.error)
-            return
-        self._stats.export_add(self.name, state.signal, written_items=items, batches=1)
-        sealed.acknowledge(lo, hi)
 
-    async def _dead_letter(self, state: _Kind, sealed: _Sealed, record: Record, index: int, error: str) -> None:
-        req = record.requests[index]
-        letter = new_letter(f"{record.record_id.hex()}-{index}", state.kind, req.items, len(req.payload), error)
-        path = await asyncio.to_thread(self.dead_letters.write, letter, state.target.frame([req.payload]))
-        self._stats.export_add(self.name, state.signal, dead_letter_items=req.items)
-        log.error("exporter %s: ClickHouse refused a %s request of %d items permanently; it is kept in %s "
-                  "(`tailhouse deadletter list|replay`): %s", self.name, state.kind, req.items, path, error)
-        sealed.fail(index, index + 1, ExportError(f"ClickHouse refused the data: {error}", retryable=False))
+class _Observer:
+    """Reports a sender's work into the service counters."""
 
-    async def _insert_with_retry(self, state: _Kind, client: Client, payloads: list[bytes], token: str,
-                                 sealed: _Sealed) -> None:
-        target = state.target
-        body = target.frame(payloads)
-        settings = insert_settings_for(target, body, token)
-        if self._chdb_path is not None:
-            settings = with_schema_file(settings, self._chdb_path / "format_schemas")
-        table = f"`{self.database}`.{target.table}"
-        durable = state.queue is not None
-        # With the durable queue, data is never given up: the schedule has no end.
-        backoff = dataclasses.replace(self._backoff, max_elapsed_time=0) if durable else self._backoff
-        delays = backoff.delays(self._rng) if (durable or self.config.retry_on_failure.enabled) else iter(())
-        started = time.monotonic()
-        warned_overdue = False
-        while True:
-            try:
-                await asyncio.to_thread(client.raw_insert, table, None, body, settings, target.fmt)
-                self._set_health("")
-                return
-            except Exception as exc:
-                first_line = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-                if not is_retryable(exc):
-                    raise _PermanentFailure(f"{type(exc).__name__}: {first_line}") from exc
-                # /health reports this until an insert succeeds again.
-                self._set_health(f"ClickHouse inserts are failing and being retried: {first_line}")
-                if durable:
-                    # Everything sealed is fsynced; its clients need not wait for the outage to end.
-                    sealed.acknowledge()
-                    for waiting in state.ready:
-                        waiting.acknowledge()
-                wait = next(delays, None)
-                elapsed = time.monotonic() - started
-                if wait is None:
-                    raise _GaveUp(ExportError(f"ClickHouse unavailable for {elapsed:.0f}s: {first_line}",
-                                              retryable=True)) from exc
-                if durable and not warned_overdue and elapsed > self.config.retry_on_failure.max_elapsed_time > 0:
-                    warned_overdue = True
-                    log.error("exporter %s: ClickHouse has refused %s inserts for %.0fs; the data stays queued and "
-                              "is retried every %.0fs at most", self.name, state.kind, elapsed,
-                              self.config.retry_on_failure.max_interval)
-                self._stats.export_add(self.name, state.signal, retries=1)
-                log.warning("exporter %s: %s insert failed (%s); retrying in %.1fs", self.name, state.kind,
-                            first_line, wait)
-                await asyncio.sleep(wait)
+    def __init__(self, stats: Stats, exporter: str, signal: Signal) -> None:
+        self._stats, self._exporter, self._signal = stats, exporter, signal
+
+    def written(self, items: int, seconds: float) -> None:
+        self._stats.export_add(self._exporter, self._signal, written_items=items, batches=1)
+        self._stats.observe_export(self._exporter, self._signal, seconds)
+
+    def retried(self) -> None:
+        self._stats.export_add(self._exporter, self._signal, retries=1)
+
+    def dead_lettered(self, items: int) -> None:
+        self._stats.export_add(self._exporter, self._signal, dead_letter_items=items)
+
+    def corrupt(self, records: int) -> None:
+        self._stats.export_add(self._exporter, self._signal, corrupt_records=records)
+
+
+@dataclass
+class _KindState:
+    kind: str
+    signal: Signal
+    wal: WriteAheadLog
+    senders: list[QueuedSender] = field(default_factory=list)
+
+
+class ClickHouseExporter:
+    """Writes what its logs hold to ClickHouse, through one route (or one per shard)."""
+
+    def __init__(self, name: str, config: ClickHouseExporterConfig, stats: Stats, log_dir: Path,
+                 routes: list[Route], shapes: dict[str, BatchShape] | None = None) -> None:
+        self.name = name
+        self.config = config
+        self.routes = routes
+        self._stats = stats
+        self._log_dir = log_dir
+        self._shapes = shapes or {}
+        self._kinds: dict[str, _KindState] = {}
+        q = config.sending_queue
+        self._log_options = LogOptions(
+            segment_bytes=q.segment_size_mib * 2**20, max_bytes=q.max_size_mib * 2**20,
+            memory_bytes=q.memory_mib * 2**20, fsync=q.fsync, fsync_interval=float(q.fsync_interval),
+            retry_after=max(1.0, float(config.retry_on_failure.initial_interval)))
+        r = config.retry_on_failure
+        self._backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval,
+                                r.max_elapsed_time)
+        for route in routes:
+            stats.exporter(route.stats_name or name).queue_capacity_bytes = self._log_options.max_bytes
+        stats.refreshers.append(self._refresh_stats)
+
+    @property
+    def database(self) -> str:
+        return self.config.database
+
+    @property
+    def durable(self) -> bool:
+        """Accepted data is always in the write-ahead log until stored."""
+        return True
+
+    def query_client(self) -> Client:
+        """Client for ad-hoc queries (the first route's destination)."""
+        return self.routes[0].writer.query_client()
+
+    def new_client(self, database: str | None = None) -> Client:
+        return self.routes[0].writer.new_client(database)
+
+    @property
+    def dead_letters(self) -> DeadLetterStore:
+        return self.routes[0].writer.dead_letters
+
+    def log(self, kind: str) -> WriteAheadLog:
+        """The log receivers append requests of `kind` to."""
+        return self._kinds[kind].wal
+
+    async def start(self, kinds: list[str]) -> None:
+        """Open the logs (recovering what a previous run left), connect, migrate, start the senders.
+
+        What the previous run left is sent first, in the batches it was cut into.
+        """
+        readers = [r.reader for r in self.routes]
+        for kind in kinds:
+            wal = WriteAheadLog(self._log_dir / kind, self._log_options, name=f"{self.name}/{kind}")
+            recovery = await asyncio.to_thread(wal.open, readers)
+            wal.start()
+            state = _KindState(kind, KIND_SIGNALS[kind], wal)
+            self._kinds[kind] = state
+            if recovery.records:
+                self._stats.export_add(self.name, state.signal, replayed_items=recovery.items)
+                log.info("exporter %s: %d %s records (%d items) left by the previous run are sent first",
+                         self.name, recovery.records, kind, recovery.items)
+            if recovery.corrupt_records:
+                self._stats.export_add(self.name, state.signal, corrupt_records=recovery.corrupt_records)
+        for route in self.routes:
+            await route.writer.connect(self.config.sending.num_consumers * len(kinds))
+        for state in self._kinds.values():
+            for route in self.routes:
+                sender = QueuedSender(
+                    f"{route.stats_name or self.name}/{state.kind}", state.wal, route.reader,
+                    self._pusher(state.kind, route), self._dead_letterer(state, route),
+                    self._shapes.get(state.kind, BatchShape(max_items=self.config.sending.max_insert_items)),
+                    self.config.sending.num_consumers, self._backoff,
+                    _Observer(self._stats, route.stats_name or self.name, state.signal))
+                await sender.start()
+                state.senders.append(sender)
+
+    def _pusher(self, kind: str, route: Route) -> Callable[[Batch], "asyncio.Future[None] | object"]:
+        async def push(batch: Batch) -> None:
+            payloads = batch.payloads
+            if route.select is not None:
+                parts = await asyncio.to_thread(route.select, kind, payloads)
+                payloads = [p for p, _ in parts]
+                if not payloads:
+                    return  # nothing of this batch belongs to this route
+            await route.writer.insert(kind, payloads, batch.token)
+        return push
+
+    def _dead_letterer(self, state: _KindState, route: Route) -> Callable[[Batch, str], "asyncio.Future[None] | object"]:
+        async def dead_letter(batch: Batch, error: str) -> None:
+            for entry in batch.entries:
+                parts = [(entry.payload, entry.items)]
+                if route.select is not None:
+                    parts = await asyncio.to_thread(route.select, state.kind, [entry.payload])
+                for i, (payload, items) in enumerate(parts):
+                    letter_id = f"{state.wal.log_id}-{route.reader}-{entry.lsn}" + (f"-{i}" if i else "")
+                    await route.writer.dead_letter(state.kind, letter_id, payload, items, error)
+        return dead_letter
+
+    def _refresh_stats(self) -> None:
+        for route in self.routes:
+            figures = self._stats.exporter(route.stats_name or self.name)
+            problems = []
+            for state in self._kinds.values():
+                nbytes, items = state.wal.unexported(route.reader)
+                s = figures.of(state.signal)
+                s.pending_items, s.pending_bytes = items, nbytes
+                problems += [f"{state.kind} log: {state.wal.problem}"] if state.wal.problem else []
+                problems += [reason for sender in state.senders if sender.reader == route.reader
+                             for ok, reason in [sender.health()] if not ok]
+            figures.healthy, figures.problem = not problems, "; ".join(problems)
+
+    def health(self) -> tuple[bool, str]:
+        """(ok, reason): not ok while inserts fail, a worker died, a log is damaged or full."""
+        problems = []
+        for state in self._kinds.values():
+            if state.wal.problem:
+                problems.append(f"{state.kind} log: {state.wal.problem}")
+            used, cap = state.wal.unexported_bytes(), state.wal.options.max_bytes
+            if used >= cap * 0.95:
+                problems.append(f"{state.kind} log full ({used} of {cap} bytes not yet exported): clients are "
+                                f"refused with a retry hint")
+            for sender in state.senders:
+                ok, reason = sender.health()
+                if not ok:
+                    problems.append(f"{sender.name}: {reason}")
+        return not problems, "; ".join(problems)
+
+    def idle(self) -> bool:
+        return all(s.idle() for st in self._kinds.values() for s in st.senders)
+
+    async def flush(self, timeout: float) -> bool:
+        """Send everything appended so far now; False if that took longer than `timeout`."""
+        results = await asyncio.gather(*(s.flush(timeout) for st in self._kinds.values() for s in st.senders))
+        return all(results)
+
+    async def drain(self, timeout: float) -> bool:
+        """Like `flush`: on shutdown, whatever is not sent in time stays in the log for the next start."""
+        return await self.flush(timeout)
+
+    async def shutdown(self) -> None:
+        """Stop the senders, close the logs (unsent records stay for the next start) and the clients."""
+        for state in self._kinds.values():
+            for sender in state.senders:
+                await sender.stop()
+            left_bytes, left_items = state.wal.unexported()
+            if left_items:
+                log.warning("exporter %s: %d %s items stay in the log in %s and are sent after the next start",
+                            self.name, left_items, state.kind, state.wal.directory)
+            await state.wal.close()
+        for route in self.routes:
+            route.writer.close()
 
 
 @dataclass(frozen=True)
@@ -586,7 +414,7 @@ def replay_dead_letters(client: Client, database: str, store: DeadLetterStore, i
         try:
             client.raw_insert(f"`{database}`.{target.table}", None, body, settings, target.fmt)
         except Exception as exc:  # reported per dead letter; the others are still tried
-            results.append(ReplayResult(letter, str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__))
+            results.append(ReplayResult(letter, _first_line(exc)))
             continue
         store.remove(letter)
         results.append(ReplayResult(letter))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from collector.config import ClickHouseExporterConfig, split_endpoint
+from ..config import ClickHouseExporterConfig, split_endpoint
 
 from ..events_table import TableOptions
 from ..migrations import schema_statements

@@ -21,8 +21,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from collector.otlp_requests import Signal, otlp_kind
-from collector.tail import TAIL_KIND
+from tailhouse.pipeline.signals import TAIL_KIND, Signal, otlp_kind
 
 from .shard_key import city_hash64, shard_of_key, shard_of_trace, shard_of_trace_bytes
 

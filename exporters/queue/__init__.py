@@ -1,1 +1,0 @@
-"""The exporter's durable queue: fsynced, append-only segment files of batched requests."""
