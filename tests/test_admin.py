@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -10,8 +11,6 @@ from typing import Iterator
 import pytest
 from clickhouse_connect.driver.exceptions import OperationalError
 from ops_harness import RunningService, config_text, get_json, http_request
-
-from collector.otlp_requests import Signal
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +37,7 @@ def test_health_stats_and_metrics_agree(svc: RunningService) -> None:
     assert get_json(svc.admin + "/health") == (200, {"status": "ok", "reason": ""})
     before = get_json(svc.admin + "/stats")[1]["signals"]["traces"]["accepted_items"]
     assert _send(svc, "c1" * 16, spans=3) == 200
+    assert http_request(svc.admin + "/flush", b"", method="POST")[0] == 200  # acked from the log; now written
     status, stats = get_json(svc.admin + "/stats")
     assert status == 200 and stats["ready"] is True
     traces = stats["signals"]["traces"]
@@ -68,7 +68,8 @@ def test_flush(svc: RunningService) -> None:
 
 def test_health_503_while_exporter_cannot_write(svc: RunningService) -> None:
     exporter = svc.service.exporters["clickhouse"]
-    clients = list(exporter._clients)
+    # A fault injected at the client: an unreachable server cannot be had with the embedded store.
+    clients = list(exporter.routes[0].writer._clients)
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise OperationalError("connection refused (simulated)")
@@ -92,7 +93,7 @@ def test_health_503_while_exporter_cannot_write(svc: RunningService) -> None:
         sender.join(30)
         for c in clients:
             del c.raw_insert
-    # The durable queue held the data: the client was acknowledged (200) although every insert
+    # The write-ahead log holds the data: the client was acknowledged (200) although every insert
     # failed, and nothing was failed back; retries were counted.
     assert result == [200]
     stats = get_json(svc.admin + "/stats")[1]
@@ -106,15 +107,32 @@ def test_health_503_while_exporter_cannot_write(svc: RunningService) -> None:
     assert get_json(svc.admin + "/health")[0] == 200
 
 
-def test_health_503_when_queue_full(svc: RunningService) -> None:
-    e = svc.service.stats.exporter("clickhouse")
-    capacity = e.queue_capacity_bytes
-    e.queue_capacity_bytes = 100
-    svc.service.stats.export_add("clickhouse", Signal.LOGS, pending_bytes=150)
+def test_health_503_and_backpressure_when_log_full(svc: RunningService) -> None:
+    exporter = svc.service.exporters["clickhouse"]
+    wal = exporter.log("otlp_traces")
+    clients = list(exporter.routes[0].writer._clients)
+
+    def refuse(*args: object, **kwargs: object) -> None:  # injected: ClickHouse down, so the log fills
+        raise OperationalError("connection refused (simulated)")
+
+    for c in clients:
+        c.raw_insert = refuse  # type: ignore[method-assign]
+    options = wal.options
     try:
+        assert _send(svc, "c4" * 16) == 200
+        wal.options = dataclasses.replace(options, max_bytes=wal.unexported_bytes())  # the log is now full
         status, health = get_json(svc.admin + "/health")
-        assert status == 503 and "queue full (" in health["reason"] and "of 100 bytes)" in health["reason"]
+        assert status == 503 and "otlp_traces log full (" in health["reason"]
+        status, headers, body = http_request(svc.endpoint("otlp/http") + "/v1/traces", _trace_json("c5" * 16),
+                                             {"Content-Type": "application/json"}, "POST")
+        assert status == 503 and int(headers["Retry-After"]) >= 1 and b"full" in body
     finally:
-        svc.service.stats.export_add("clickhouse", Signal.LOGS, pending_bytes=-150)
-        e.queue_capacity_bytes = capacity
+        wal.options = options
+        for c in clients:
+            del c.raw_insert
+    deadline = time.monotonic() + 15
+    while get_json(svc.admin + "/health")[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert get_json(svc.admin + "/health")[0] == 200
+    rows = svc.query("SELECT count() FROM events WHERE trace_id IN ('" + "c4" * 16 + "', '" + "c5" * 16 + "')")
+    assert rows == [(2,)]  # the accepted request is stored once; the refused one not at all

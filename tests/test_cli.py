@@ -35,6 +35,7 @@ def test_sql_while_running_and_after_stop(tmp_path: Path) -> None:
     name = f"cli-{uuid.uuid4().hex[:8]}"
     try:
         _send_log(svc.grpc_endpoint, name, "hello from the cli test")
+        assert svc.flush()  # acknowledged from the write-ahead log; written to ClickHouse once flushed
         q = f"SELECT body, service_name FROM events WHERE service_name = '{name}'"
         running = _sql(svc.config_path, q)
         assert running.returncode == 0, running.stderr

@@ -142,6 +142,7 @@ class WriteAheadLog:
         self.problem = ""                    # why the log is not healthy ('' when it is)
         self._lock = threading.Lock()        # the index (held briefly; the event loop takes it too)
         self._io_lock = threading.Lock()     # the active segment's descriptor (flush, timer fsync, close)
+        self._release_lock = threading.Lock()  # one deletion pass at a time (readers commit from several threads)
         self._segments: list[_Segment] = []
         self._fd: int | None = None          # the active segment, opened for appending
         self._active_size = 0
@@ -601,6 +602,10 @@ class WriteAheadLog:
         a deletion a crash undoes is simply done again on the next start. A segment that held
         damaged records is moved to `damaged/` instead.
         """
+        with self._release_lock:
+            self._release_segments()
+
+    def _release_segments(self) -> None:
         low = self.committed()
         with self._lock:
             done = [s for s in self._segments[:-1] if s.last <= low]
@@ -616,7 +621,10 @@ class WriteAheadLog:
                 log.error("log %s: moved %s (it held damaged records) to %s; it is kept for inspection",
                           self.name, seg.path.name, aside)
             else:
-                seg.path.unlink(missing_ok=True)
+                try:
+                    os.unlink(seg.path)
+                except FileNotFoundError:
+                    pass  # deleted before a crash; recovery found it gone
         gone = {id(s) for s in done}
         with self._lock:
             self._segments = [s for s in self._segments if id(s) not in gone]
