@@ -222,9 +222,11 @@ class LogMachine(RuleBasedStateMachine):
     def destination_up(self) -> None:
         self.dest.down = False
 
-    @rule(cured=st.booleans())
-    def poison_cured(self, cured: bool) -> None:
-        self.dest.cured = cured
+    @rule()
+    def poison_cured(self) -> None:
+        # One way only: a refusal that comes and goes would make ClickHouse itself refuse a batch
+        # it already stored (the refusal comes before deduplication), which no log can undo.
+        self.dest.cured = True
 
     @rule(after=st.integers(0, 12), seconds=st.sampled_from([0.01, 0.05]))
     def crash(self, after: int, seconds: float) -> None:
@@ -299,7 +301,8 @@ class LogMachine(RuleBasedStateMachine):
             if p.startswith(b"poison") and p in dead:
                 assert counts[p] <= 1, f"poison record {p[:20]!r} stored {counts[p]} times"
             else:
-                assert counts[p] == 1, f"acknowledged record {p[:20]!r} stored {counts[p]} times"
+                tokens = [t for t, ps in self.dest.stored.items() if p in ps]
+                assert counts[p] == 1, f"acknowledged record {p[:20]!r} stored {counts[p]} times: {tokens}"
         lost_to_damage = [p for p in self.acked if p in self.damaged and counts[p] == 0 and p not in dead]
         assert len(lost_to_damage) <= self.corrupt_seen + (self.wal.corrupt_records if self.wal else 0), \
             "a record was dropped without being counted as corrupt"
