@@ -6,6 +6,7 @@ import random
 import subprocess
 import sys
 
+import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
 from exporters.retry import Backoff, clickhouse_error_code, is_retryable
@@ -48,3 +49,11 @@ def test_network_errors_are_retryable() -> None:
     assert is_retryable(OperationalError("connection refused"))
     assert is_retryable(ConnectionResetError())
     assert not is_retryable(ValueError("bad data"))
+
+
+@pytest.mark.parametrize("code, name", [(243, "NOT_ENOUGH_SPACE"), (497, "ACCESS_DENIED"),
+                                        (516, "AUTHENTICATION_FAILED"), (279, "ALL_CONNECTION_TRIES_FAILED")])
+def test_errors_about_the_servers_state_are_retryable(code: int, name: str) -> None:
+    # As a ClickHouse server words them: the data waits in the log until the server is fixed.
+    exc = DatabaseError(f"HTTPDriver received ClickHouse error code {code}\n Code: {code}. DB::Exception: ({name})")
+    assert is_retryable(exc)

@@ -225,12 +225,13 @@ class QueuedSender:
     async def _load(self, batch: Range) -> Batch:
         entries, need = self.wal.read_memory(batch)
         if need:
-            found, bad = await asyncio.to_thread(self.wal.read_disk, need)
+            found, damaged = await asyncio.to_thread(self.wal.read_disk, need)
             entries = sorted(entries + found, key=lambda e: e.lsn)
-            if bad:
-                self._observer.corrupt(bad)
+            if damaged:
+                self._observer.corrupt(damaged)
+            if len(found) < len(need):
                 log.error("sender %s: %d record(s) of batch %d..%d are damaged or missing; the rest is sent",
-                          self.name, bad, batch.lo, batch.hi)
+                          self.name, len(need) - len(found), batch.lo, batch.hi)
         return Batch(batch, entries, f"{self.wal.log_id}-{self.reader}-{batch.lo}-{batch.hi}")
 
     async def _deliver(self, batch: Batch) -> None:

@@ -502,10 +502,11 @@ class WriteAheadLog:
         return found, need
 
     def read_disk(self, lsns: list[int]) -> tuple[list[Entry], int]:
-        """Records `lsns` read from their segments (blocking), and how many were missing or damaged.
+        """Records `lsns` read from their segments (blocking), and how many turned out damaged now.
 
-        A damaged record is counted in `corrupt_records` and named in `problem`; its segment is
-        kept aside instead of deleted.
+        A record damaged since it was indexed is counted in `corrupt_records` and named in
+        `problem`; its segment is kept aside instead of deleted. A record recovery already found
+        missing is skipped without being counted again.
         """
         out: list[Entry] = []
         bad = 0
@@ -515,7 +516,6 @@ class WriteAheadLog:
         try:
             for lsn, place in zip(lsns, places):
                 if place is None:
-                    bad += 1
                     continue
                 seg, offset, length = place
                 f = files.get(seg.path)
