@@ -6,8 +6,10 @@ Sends pre-serialized 1,000-span OTLP trace requests from separate sender process
 `tailhouse run`, waits until every acknowledged span is queryable, and measures the same bytes in
 three baselines: (b) upb parse in Python, (c) ClickHouse alone inserting the bytes from a file
 through the same landing table and views, (d) a naive Python path (decode, build rows, insert).
+Then the senders run again, paced at half the end-to-end rate, and the acknowledgement latency
+is measured there (at saturation it only measures the backlog of the senders' own queues).
 The last line is `RESULT spans_per_s=… parse_per_s=… clickhouse_per_s=… naive_per_s=…
-ratio_clickhouse=… ratio_naive=… peak_rss_mib=…`.
+ratio_clickhouse=… ratio_naive=… peak_rss_mib=… ack_p50_ms=… ack_p99_ms=…`.
 """
 
 from __future__ import annotations
@@ -179,31 +181,68 @@ def _marker(sender_id: int, seq: int) -> bytes:
 
 
 def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: int, queue: "mp.Queue[int]",
-            sender_id: int) -> None:
+            sender_id: int, rate: float = 0.0) -> None:
+    """Send for `seconds` with up to `concurrency` calls in flight; `rate` > 0 paces calls (requests/s)."""
     import grpc
 
     with grpc.insecure_channel(endpoint, options=[("grpc.max_send_message_length", 64 * 2**20)]) as ch:
         export = ch.unary_unary(TRACE_METHOD, request_serializer=None, response_deserializer=None)
         sent = errors = 0
+        done: list[float] = []
+
+        def finished(started: float) -> "object":
+            return lambda fut: done.append(time.perf_counter() - started)
+
         inflight: list = []
-        deadline = time.monotonic() + seconds
+        t0 = time.monotonic()
+        deadline = t0 + seconds
         i = 0
         while time.monotonic() < deadline or inflight:
             while time.monotonic() < deadline and len(inflight) < concurrency:
-                inflight.append(export.future(requests[i % len(requests)] + _marker(sender_id, i), timeout=300))
+                if rate and time.monotonic() < t0 + i / rate:
+                    if inflight:
+                        break
+                    time.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+                fut = export.future(requests[i % len(requests)] + _marker(sender_id, i + 10**6 * int(rate > 0)),
+                                    timeout=300)
+                fut.add_done_callback(finished(time.perf_counter()))
+                inflight.append(fut)
                 i += 1
+            if not inflight:
+                continue
             fut = inflight.pop(0)
             try:
                 fut.result()
                 sent += SPANS_PER_REQUEST
             except grpc.RpcError:
                 errors += 1
-        queue.put((sent, errors))
+        latencies = [d * 1000 for d in done]
+        queue.put((sent, errors, latencies))
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))] if ordered else float("nan")
+
+
+def _send_all(endpoint: str, requests: list[bytes], seconds: float, senders: int, concurrency: int,
+              rate: float = 0.0) -> tuple[int, int, list[float]]:
+    """(spans acknowledged, failed calls, ack latencies in ms) of `senders` sender processes."""
+    ctx = mp.get_context("spawn")
+    q: mp.Queue = ctx.Queue()
+    procs = [ctx.Process(target=_sender, args=(endpoint, requests, seconds, concurrency, q, n, rate / senders))
+             for n in range(senders)]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=seconds + 900) for _ in procs]
+    for p in procs:
+        p.join()
+    return sum(r[0] for r in results), sum(r[1] for r in results), [x for r in results for x in r[2]]
 
 
 def bench_service(requests: list[bytes], seconds: float, senders: int, concurrency: int,
-                  consumers: int) -> tuple[float, float, int]:
-    """(spans/s end to end, peak RSS MiB of the service, spans acknowledged)."""
+                  consumers: int) -> tuple[float, float, int, list[float], list[float]]:
+    """(spans/s end to end, peak RSS MiB, spans acknowledged, ack ms at saturation, ack ms at half that rate)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from service_harness import DEFAULT_CONFIG, start_service  # the same launcher the tests use
 
@@ -211,20 +250,11 @@ def bench_service(requests: list[bytes], seconds: float, senders: int, concurren
     with tempfile.TemporaryDirectory() as d:
         svc = start_service(Path(d), config, batch_size=8192, batch_timeout="1s")
         try:
-            ctx = mp.get_context("spawn")
-            q: mp.Queue = ctx.Queue()
-            procs = [ctx.Process(target=_sender, args=(svc.grpc_endpoint, requests, seconds, concurrency, q, n))
-                     for n in range(senders)]
             t0 = time.perf_counter()
-            for p in procs:
-                p.start()
-            results = [q.get(timeout=seconds + 900) for _ in procs]
-            for p in procs:
-                p.join()
-            acked = sum(r[0] for r in results)
-            errors = sum(r[1] for r in results)
-            # acks come after the write, so every acknowledged span is already queryable
-            stored = int(svc.scalar("SELECT count() FROM events"))
+            acked, errors, saturated = _send_all(svc.grpc_endpoint, requests, seconds, senders, concurrency)
+            # acks come from the write-ahead log: the end-to-end figure counts until every acked span is stored
+            svc.flush(timeout=1800)
+            stored = int(svc.scalar("SELECT count() FROM events", flush=False))
             elapsed = time.perf_counter() - t0
             if stored != acked or errors:
                 print(f"WARNING: acked {acked} spans, stored {stored}, {errors} failed calls", file=sys.stderr)
@@ -233,9 +263,15 @@ def bench_service(requests: list[bytes], seconds: float, senders: int, concurren
             traces = stats["signals"]["traces"]
             print(f"service: {traces['batches']} inserts, {traces['written_items'] / max(traces['batches'], 1):,.0f} "
                   f"spans per insert on average, {traces['retries']} retries", flush=True)
+            half = acked / elapsed / 2 / SPANS_PER_REQUEST  # requests/s
+            _, _, paced = _send_all(svc.grpc_endpoint, requests, max(5.0, seconds / 2), senders, concurrency, half)
+            svc.flush(timeout=1800)
+            print(f"acks at saturation: p50 {_percentile(saturated, 50):.1f} ms, p99 {_percentile(saturated, 99):.1f} ms; "
+                  f"at half that rate ({half * SPANS_PER_REQUEST:,.0f} spans/s): p50 {_percentile(paced, 50):.1f} ms, "
+                  f"p99 {_percentile(paced, 99):.1f} ms", flush=True)
         finally:
             svc.stop()
-    return acked / elapsed, rss, acked
+    return acked / elapsed, rss, acked, saturated, paced
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -250,7 +286,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30, help="how long the senders send")
     ap.add_argument("--senders", type=int, default=2, help="sender processes")
     ap.add_argument("--concurrency", type=int, default=64,
-                    help="in-flight requests per sender (each stands for one producer; acks come after the write)")
+                    help="in-flight requests per sender (each stands for one producer)")
     ap.add_argument("--consumers", type=int, default=2, help="the exporter's parallel inserts (sending.num_consumers)")
     ap.add_argument("--baseline-spans", type=int, default=200_000, help="spans in the ClickHouse-alone insert")
     args = ap.parse_args()
@@ -258,7 +294,8 @@ def main() -> None:
     requests = make_requests(DISTINCT_REQUESTS)
     print(f"requests: {len(requests)} distinct x {SPANS_PER_REQUEST} spans, "
           f"{sum(map(len, requests)) / len(requests) / 1024:.0f} KiB each", flush=True)
-    spans_per_s, rss, acked = bench_service(requests, args.seconds, args.senders, args.concurrency, args.consumers)
+    spans_per_s, rss, acked, _, paced = bench_service(requests, args.seconds, args.senders, args.concurrency,
+                                                      args.consumers)
     print(f"(a) service end to end: {spans_per_s:,.0f} spans/s ({acked:,} spans), peak RSS {rss:.0f} MiB", flush=True)
     parse_per_s = bench_parse(requests, max(2.0, args.seconds / 10))
     print(f"(b) upb parse + validation: {parse_per_s:,.0f} spans/s", flush=True)
@@ -270,7 +307,8 @@ def main() -> None:
     print(
         f"RESULT spans_per_s={spans_per_s:.0f} parse_per_s={parse_per_s:.0f} clickhouse_per_s={clickhouse_per_s:.0f} "
         f"naive_per_s={naive_per_s:.0f} ratio_clickhouse={spans_per_s / clickhouse_per_s:.2f} "
-        f"ratio_naive={spans_per_s / naive_per_s:.2f} peak_rss_mib={rss:.0f}"
+        f"ratio_naive={spans_per_s / naive_per_s:.2f} peak_rss_mib={rss:.0f} "
+        f"ack_p50_ms={_percentile(paced, 50):.1f} ack_p99_ms={_percentile(paced, 99):.1f}"
     )
 
 
