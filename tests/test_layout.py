@@ -1,0 +1,52 @@
+"""Data flows one way: receivers → pipeline contracts ← exporters (checked over the import statements)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level module paths a file imports (relative imports resolved against its package)."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                out.add(".".join([*base, node.module] if node.module else base))
+            elif node.module:
+                out.add(node.module)
+    return out
+
+
+def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        for name in _imports(path):
+            if name.split(".")[0] in forbidden or any(name.startswith(f + ".") or name == f for f in forbidden):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    return found
+
+
+def test_receivers_and_intake_do_not_import_exporters() -> None:
+    assert _offenders("collector/receivers", ("exporters",)) == []
+    assert _offenders("collector/tail", ("exporters",)) == []
+
+
+def test_exporters_do_not_import_the_collector() -> None:
+    assert _offenders("exporters", ("collector",)) == []
+
+
+def test_pipeline_contracts_import_neither_side() -> None:
+    assert _offenders("tailhouse/pipeline", ("collector", "exporters")) == []
+
+
+def test_the_check_sees_relative_imports() -> None:
+    # collector/receivers/otlp_grpc.py imports ..intake: resolved to collector.intake
+    assert "collector.intake" in _imports(ROOT / "collector" / "receivers" / "otlp_grpc.py")
