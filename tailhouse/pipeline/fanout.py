@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from .errors import QueueFull
-from .wal import WriteAheadLog
+from .wal import WriteAheadLog, request_digest
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,9 @@ class Fanout:
         """
         result = Appended()
         fresh = []
+        digest = request_digest(payload)
         for t in self.targets:
-            if t.log.seen(payload):
+            if t.log.seen(digest):
                 result.resent.append(t.exporter)
             else:
                 fresh.append(t)
@@ -62,7 +63,7 @@ class Fanout:
                 t.log.check_room(len(payload))
             except QueueFull as exc:
                 raise LogRefused(t.exporter, exc) from None
-        futures = [t.log.submit(payload, items) for t in fresh]
+        futures = [t.log.submit(payload, items, digest) for t in fresh]
         await asyncio.gather(*futures)
         result.appended = [t.exporter for t in fresh]
         return result

@@ -148,12 +148,15 @@ class Cursor:
 
     def sync(self) -> None:
         """Make every entry durable (before the log deletes what they cover)."""
-        os.fsync(self._fd())
+        with self._lock:
+            os.fsync(self._fd())
 
     def close(self) -> None:
-        if self._file is not None:
-            os.close(self._file)
-            self._file = None
+        """Close the file; an entry being written by another thread is finished first."""
+        with self._lock:
+            if self._file is not None:
+                os.close(self._file)
+                self._file = None
 
     def _fd(self) -> int:
         if self._file is None:

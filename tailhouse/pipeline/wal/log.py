@@ -156,7 +156,7 @@ class WriteAheadLog:
         self._memory: OrderedDict[int, tuple[Entry, float]] = OrderedDict()
         self._memory_bytes = 0
         self._recent: OrderedDict[bytes, None] = OrderedDict()
-        self._queue: list[tuple[bytes, int, asyncio.Future[int]]] = []
+        self._queue: list[tuple[bytes, int, asyncio.Future[int], bytes]] = []
         self._queued_bytes = 0
         self._flusher: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
@@ -305,20 +305,21 @@ class WriteAheadLog:
             raise QueueFull(f"write-ahead log {self.name} is full ({used} of {self.options.max_bytes} bytes not yet "
                             f"exported); retry in {self.options.retry_after:.0f}s", self.options.retry_after)
 
-    def seen(self, payload: bytes) -> bool:
-        """True when a byte-identical request is in the log already (a client's resend after a lost ack)."""
-        return request_digest(payload) in self._recent
+    def seen(self, digest: bytes) -> bool:
+        """True when a request with this digest (`request_digest`) is in the log already (a client's resend)."""
+        return digest in self._recent
 
-    def submit(self, payload: bytes, items: int) -> asyncio.Future[int]:
+    def submit(self, payload: bytes, items: int, digest: bytes | None = None) -> asyncio.Future[int]:
         """Queue `payload` for the next flush; the future gives its LSN once it is durable.
 
         Synchronous on purpose: a caller that checked room in several logs appends to all of them
-        before anything else can take that room.
+        before anything else can take that room. `digest` (`request_digest(payload)`) saves
+        hashing the payload again when the caller has it.
         """
         if self._closed:
             raise ExportError(f"write-ahead log {self.name} is closed", retryable=True, retry_after=1.0)
         fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append((payload, items, fut))
+        self._queue.append((payload, items, fut, digest or request_digest(payload)))
         self._queued_bytes += len(payload)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name=f"log-{self.name}-flush")
@@ -336,36 +337,36 @@ class WriteAheadLog:
             try:
                 await asyncio.to_thread(self._write_group, first, group)
             except OSError as exc:
-                self._queued_bytes -= sum(len(p) for p, _, _ in group)
+                self._queued_bytes -= sum(len(g[0]) for g in group)
                 err = LogWriteFailed(f"write-ahead log {self.name}: could not store the request: {exc}")
                 self.problem = f"appending to {self.directory} failed: {exc}"
                 log.error("log %s: a write of %d requests failed (%s); they are refused with a retryable error, "
                           "the segment is cut back and a new one started", self.name, len(group), exc)
-                for _, _, fut in group:
+                for _, _, fut, _ in group:
                     if not fut.done():
                         fut.set_exception(err)
                 continue
-            self._queued_bytes -= sum(len(p) for p, _, _ in group)
+            self._queued_bytes -= sum(len(g[0]) for g in group)
             if self.problem.startswith("appending"):
                 self.problem = ""
             now = time.monotonic()
-            for i, (payload, items, fut) in enumerate(group):
+            for i, (payload, items, _, digest) in enumerate(group):
                 lsn = first + i
                 self._memory[lsn] = (Entry(lsn, items, payload), now)
                 self._memory_bytes += len(payload)
-                self._remember(request_digest(payload))
+                self._remember(digest)
             self._trim_memory()
             self._next_lsn = first + len(group)
             self._durable_lsn = self._next_lsn - 1
-            for i, (_, _, fut) in enumerate(group):
+            for i, (_, _, fut, _) in enumerate(group):
                 if not fut.done():
                     fut.set_result(first + i)
             for event in self._listeners:
                 event.set()
 
-    def _write_group(self, first: int, group: list[tuple[bytes, int, asyncio.Future[int]]]) -> None:
+    def _write_group(self, first: int, group: list[tuple[bytes, int, asyncio.Future[int], bytes]]) -> None:
         parts, placed, offset = [], [], 0
-        for i, (payload, items, _) in enumerate(group):
+        for i, (payload, items, _, _) in enumerate(group):
             rec = encode(first + i, items, payload)
             parts.append(rec)
             placed.append((first + i, offset, items, len(payload)))
