@@ -291,7 +291,7 @@ class LogMachine(RuleBasedStateMachine):
         self.fos.crash_after = None
         self._restart()
         assert self.sender is not None
-        ok = self.loop.run_until_complete(self.sender.flush(10))
+        ok = self.loop.run_until_complete(self.sender.flush(120))
         assert ok, "the final drain did not finish"
         counts = self.dest.counts()
         dead = set(self.dest.dead.values())
