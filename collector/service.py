@@ -14,6 +14,7 @@ from .batching.batcher import Batcher
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
                      OtlpReceiverConfig)
 from .intake import Intake
+from .memory_limiter import MemoryLimiter
 from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
 from .progress import ProgressReporter
@@ -49,6 +50,7 @@ class Service:
         self._batchers: list[Batcher] = []
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
+        self.memory_limiter = MemoryLimiter(int(config.service.memory_limiter.limit))
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
@@ -104,34 +106,34 @@ class Service:
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
             if rcfg.protocols.grpc is not None:
-                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir)
+                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir, self.memory_limiter)
                 await receiver.start()
                 self._receivers.append(receiver)
                 self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint))
             if rcfg.protocols.http is not None:
-                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir)
+                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir, self.memory_limiter)
                 await http.start()
                 self._receivers.append(http)
                 self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint))
 
-        self._admin = AdminServer(self, cfg.service.telemetry.admin.endpoint)
+        self._admin = AdminServer(self, cfg.service.telemetry.admin, cfg.base_dir)
         await self._admin.start()
-        host = cfg.service.telemetry.admin.endpoint.rpartition(":")[0]
-        self.endpoints.append(Endpoint("admin", "http", f"http://{host}:{self._admin.port}"))
+        self.endpoints.append(Endpoint("admin", "http", self._admin.url))
         self._progress.start()
         self._started = True
 
     async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, batchers: list[Batcher]) -> None:
         options = MappingOptions.build(rcfg.default_service_name, rcfg.redact.headers, rcfg.redact.query_params)
         intake = TailIntake(name, batchers, self.stats, TailMapper(options))
-        token = rcfg.auth.bearer_token
         if rcfg.http is not None:
-            http = TailHttpReceiver(name, rcfg.http, token, intake, self.config.service.shutdown_timeout)
+            http = TailHttpReceiver(name, rcfg.http, rcfg.server_auth(rcfg.http), intake,
+                                    self.config.service.shutdown_timeout, self.config.base_dir, self.memory_limiter)
             await http.start()
             self._receivers.append(http)
             self.endpoints.append(Endpoint(name, "tail/http", http.endpoint))
         if rcfg.grpc is not None:
-            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, token, intake, self.config.base_dir)
+            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, rcfg.server_auth(rcfg.grpc), intake, self.config.base_dir,
+                                             self.memory_limiter)
             await grpc_receiver.start()
             self._receivers.append(grpc_receiver)
             self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint))

@@ -79,9 +79,13 @@ class RunningService:
     def admin_url(self) -> str:
         return f"http://127.0.0.1:{self.admin_port}"
 
-    def query_raw(self, sql: str, fmt: str = "JSONEachRow") -> str:
-        """Run SQL through the admin endpoint; raises RuntimeError with ClickHouse's message."""
-        url = f"{self.admin_url}/query?" + urllib.parse.urlencode({"format": fmt})
+    def query_raw(self, sql: str, fmt: str = "JSONEachRow", write: bool = False) -> str:
+        """Run SQL through the admin endpoint; raises RuntimeError with ClickHouse's message.
+
+        `write` asks for a write (the config needs `telemetry.admin.allow_writes: true`).
+        """
+        params = {"format": fmt, **({"write": "1"} if write else {})}
+        url = f"{self.admin_url}/query?" + urllib.parse.urlencode(params)
         req = urllib.request.Request(url, data=sql.encode(), method="POST")
         try:
             with urllib.request.urlopen(req, timeout=120) as resp:

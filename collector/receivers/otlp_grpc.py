@@ -14,9 +14,9 @@ import grpc
 
 from exporters.clickhouse.exporter import ExportError
 
-from ..auth import BearerAuth
 from ..config import GrpcProtocolConfig
 from ..intake import Intake
+from ..memory_limiter import MemoryLimiter
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
 from .grpc_server import GrpcReceiver
 from .retry_hints import abort_export_error
@@ -48,8 +48,9 @@ def _export_handler(intake: Intake, signal: Signal) -> Handler:
 class OtlpGrpcReceiver(GrpcReceiver):
     """Serves the OTLP gRPC services for the signals whose pipelines use this receiver."""
 
-    def __init__(self, name: str, config: GrpcProtocolConfig, intake: Intake, base_dir: Path = Path(".")) -> None:
-        super().__init__(name, config, base_dir)
+    def __init__(self, name: str, config: GrpcProtocolConfig, intake: Intake, base_dir: Path = Path("."),
+                 limiter: MemoryLimiter | None = None) -> None:
+        super().__init__(name, config, base_dir, limiter)
         self._intake = intake
 
     @property
@@ -63,6 +64,3 @@ class OtlpGrpcReceiver(GrpcReceiver):
             )
             for signal in self._intake.signals()
         ]
-
-    def auth(self) -> BearerAuth | None:
-        return BearerAuth.from_config(self.config.auth)
