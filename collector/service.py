@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from exporters.clickhouse.exporter import ClickHouseExporter
 from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
@@ -37,6 +38,7 @@ class Endpoint:
     component: str
     protocol: str
     address: str
+    settings: Any = field(default=None, compare=False)  # the ServerSettings block this port serves
 
 
 class Service:
@@ -109,16 +111,16 @@ class Service:
                 receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir, self.memory_limiter)
                 await receiver.start()
                 self._receivers.append(receiver)
-                self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint))
+                self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint, rcfg.protocols.grpc))
             if rcfg.protocols.http is not None:
                 http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir, self.memory_limiter)
                 await http.start()
                 self._receivers.append(http)
-                self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint))
+                self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint, rcfg.protocols.http))
 
         self._admin = AdminServer(self, cfg.service.telemetry.admin, cfg.base_dir)
         await self._admin.start()
-        self.endpoints.append(Endpoint("admin", "http", self._admin.url))
+        self.endpoints.append(Endpoint("admin", "http", self._admin.url, cfg.service.telemetry.admin))
         self._progress.start()
         self._started = True
 
@@ -130,13 +132,13 @@ class Service:
                                     self.config.service.shutdown_timeout, self.config.base_dir, self.memory_limiter)
             await http.start()
             self._receivers.append(http)
-            self.endpoints.append(Endpoint(name, "tail/http", http.endpoint))
+            self.endpoints.append(Endpoint(name, "tail/http", http.endpoint, rcfg.http))
         if rcfg.grpc is not None:
             grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, rcfg.server_auth(rcfg.grpc), intake, self.config.base_dir,
                                              self.memory_limiter)
             await grpc_receiver.start()
             self._receivers.append(grpc_receiver)
-            self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint))
+            self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint, rcfg.grpc))
 
     def endpoint(self, protocol: str) -> str:
         """Address of the first endpoint speaking `protocol`."""
