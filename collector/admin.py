@@ -134,7 +134,8 @@ class AdminServer:
 
     async def _stats(self, request: web.Request) -> web.Response:
         ready, reason = self._service.health()
-        return web.json_response({"ready": ready, "reason": reason, **self._service.stats.as_dict()})
+        return web.json_response({"ready": ready, "reason": reason, **self._service.stats.as_dict(),
+                                  "limits": self._service.limits_stats()})
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body = exposition(self._service.metrics_registry)

@@ -202,8 +202,21 @@ class OtlpProtocols:
 
 
 @dataclass
+class ItemLimitsConfig:
+    """Per-item limits (as the SDKs' span limits); an item over one is refused via partial_success. 0 = off."""
+
+    max_attributes: int = 0  # attributes of one span, log record or data point
+    max_attribute_value_length: ByteSize = ByteSize(0)  # bytes of one attribute value (string, bytes, array, map)
+
+    def validate(self, path: str) -> None:
+        if self.max_attributes < 0:
+            raise ConfigError(f"{path}.max_attributes", "must not be negative (0 = no limit)")
+
+
+@dataclass
 class OtlpReceiverConfig:
     protocols: OtlpProtocols = field(default_factory=OtlpProtocols)
+    limits: ItemLimitsConfig = field(default_factory=ItemLimitsConfig)
 
     def validate(self, path: str) -> None:
         if self.protocols.grpc is None and self.protocols.http is None:

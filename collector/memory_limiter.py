@@ -29,9 +29,14 @@ class MemoryLimiter:
     in_flight: int = 0
     refused: int = 0
 
-    def try_acquire(self, nbytes: int) -> bool:
-        """Reserve `nbytes`; False when that would pass the cap (one request alone always fits an idle limiter)."""
-        if self.limit_bytes and self.in_flight and self.in_flight + nbytes > self.limit_bytes:
+    def try_acquire(self, nbytes: int, held: int = 0) -> bool:
+        """Reserve `nbytes` more for a request already holding `held`; False when that would pass the cap.
+
+        A request alone always fits (otherwise one larger than the cap could never pass; the
+        receivers' body size limits bound it).
+        """
+        others = self.in_flight - held
+        if self.limit_bytes and others > 0 and self.in_flight + nbytes > self.limit_bytes:
             self.refused += 1
             return False
         self.in_flight += nbytes

@@ -15,6 +15,7 @@ from .batching.batcher import Batcher
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
                      OtlpReceiverConfig)
 from .intake import Intake
+from .item_limits import ItemLimiter
 from .memory_limiter import MemoryLimiter
 from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
@@ -53,6 +54,7 @@ class Service:
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
         self.memory_limiter = MemoryLimiter(int(config.service.memory_limiter.limit))
+        self.item_limiters: dict[str, ItemLimiter] = {}
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
@@ -107,13 +109,17 @@ class Service:
                 continue
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
+            item_limiter = ItemLimiter(rcfg.limits)
+            self.item_limiters[name] = item_limiter
             if rcfg.protocols.grpc is not None:
-                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir, self.memory_limiter)
+                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir, self.memory_limiter,
+                                            item_limiter)
                 await receiver.start()
                 self._receivers.append(receiver)
                 self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint, rcfg.protocols.grpc))
             if rcfg.protocols.http is not None:
-                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir, self.memory_limiter)
+                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir, self.memory_limiter,
+                                            item_limiter)
                 await http.start()
                 self._receivers.append(http)
                 self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint, rcfg.protocols.http))
@@ -188,6 +194,16 @@ class Service:
             if e.queue_full():
                 problems.append(f"exporter {name}: queue full ({e.queue_bytes()} of {e.queue_capacity_bytes} bytes)")
         return (False, "; ".join(problems)) if problems else (True, "")
+
+    def limits_stats(self) -> dict[str, Any]:
+        """What the resource limits refused so far (for /stats)."""
+        m = self.memory_limiter
+        return {
+            "memory_limiter": {"limit_bytes": m.limit_bytes, "in_flight_bytes": m.in_flight, "refused_requests": m.refused},
+            "item_limits_rejected_items": {name: lim.rejected_items for name, lim in self.item_limiters.items()},
+            "connections": {f"{r.name} {type(r).__name__}": {"refused": r.guard.refused, "timed_out": r.guard.timed_out}
+                            for r in self._receivers if getattr(r, "guard", None) is not None},
+        }
 
     def query_exporter(self) -> ClickHouseExporter | ShardedClickHouseExporter | None:
         """The exporter `tailhouse sql` queries (the first one)."""

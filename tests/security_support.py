@@ -28,6 +28,7 @@ receivers:
     protocols:
       grpc: {{endpoint: 127.0.0.1:0}}
       http: {{endpoint: 127.0.0.1:0, max_request_body_size: 256KiB, {limits}, max_connections: 16}}
+    limits: {{max_attributes: 64, max_attribute_value_length: 64KiB}}
   cloudflare_tail:
     http: {{endpoint: 127.0.0.1:0, max_request_body_size: 256KiB, {limits}, max_connections: 3}}
     grpc: {{endpoint: 127.0.0.1:0}}

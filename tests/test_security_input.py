@@ -16,6 +16,10 @@ from typing import Iterator
 import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.resource.v1 import resource_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
 from ops_harness import RunningService, http_request
 from security_support import (TAIL_TOKEN, TOKEN, closed_within, count_rows, gzip_members, hardened_service, port_of,
                               span_request, tail_item, wait_until)
@@ -193,3 +197,34 @@ def test_connection_cap_answers_503_beyond_max_connections(svc: RunningService) 
     time.sleep(0.2)
     status, _, _ = http_request(svc.endpoint("tail/http"), json.dumps([tail_item("after-cap")]).encode(), TAIL)
     assert status == 200
+
+
+def _span(name: str, attributes: dict[str, str], trace_byte: int) -> trace_pb2.Span:
+    return trace_pb2.Span(trace_id=bytes([trace_byte]) * 16, span_id=bytes([trace_byte]) * 8, name=name,
+                          start_time_unix_nano=time.time_ns(), end_time_unix_nano=time.time_ns() + 1,
+                          attributes=[common_pb2.KeyValue(key=k, value=common_pb2.AnyValue(string_value=v))
+                                      for k, v in attributes.items()])
+
+
+@pytest.mark.parametrize("transport", ["http", "grpc"])
+def test_items_over_the_attribute_limits_are_refused_via_partial_success(svc: RunningService, transport: str) -> None:
+    """max_attributes 64 and max_attribute_value_length 64 KiB: the two oversized spans are refused, one is stored."""
+    service = f"item-limits-{transport}"
+    spans = [_span("fine", {"a": "b"}, 21), _span("many", {f"k{i}": "v" for i in range(200)}, 22),
+             _span("long", {"big": "x" * (80 * 1024)}, 23)]
+    resource = resource_pb2.Resource(attributes=[common_pb2.KeyValue(
+        key="service.name", value=common_pb2.AnyValue(string_value=service))])
+    body = trace_pb.ExportTraceServiceRequest(resource_spans=[trace_pb2.ResourceSpans(
+        resource=resource, scope_spans=[trace_pb2.ScopeSpans(spans=spans)])]).SerializeToString()
+    if transport == "http":
+        status, _, answer = http_request(_otlp(svc), body, PROTOBUF)
+        assert status == 200
+    else:
+        with grpc.insecure_channel(svc.endpoint("otlp/grpc")) as channel:
+            answer = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")(body, timeout=30)
+    partial = trace_pb.ExportTraceServiceResponse.FromString(answer).partial_success
+    assert partial.rejected_spans == 2
+    assert "200 attributes, more than max_attributes 64" in partial.error_message
+    assert "'big' is 81920 bytes, more than max_attribute_value_length 65536" in partial.error_message
+    wait_until(lambda: count_rows(svc, f"service_name = '{service}'") == 1, 30, "the span within the limits")
+    assert svc.query(f"SELECT event_name FROM tailhouse.events WHERE service_name = '{service}'") == [("fine",)]

@@ -27,6 +27,7 @@ from exporters.clickhouse.exporter import ExportError
 from ..auth import BearerAuth
 from ..config import CorsConfig, HttpProtocolConfig
 from ..intake import Intake
+from ..item_limits import ItemLimiter, export_within_limits
 from ..memory_limiter import MemoryLimiter, MemoryLimitExceeded
 from ..otlp_json import request_from_json, response_to_json, status_bytes
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
@@ -103,8 +104,9 @@ class OtlpHttpReceiver:
     """Serves OTLP/HTTP for the signals whose pipelines use this receiver."""
 
     def __init__(self, name: str, config: HttpProtocolConfig, intake: Intake, base_dir: Path = Path("."),
-                 limiter: MemoryLimiter | None = None) -> None:
+                 limiter: MemoryLimiter | None = None, item_limiter: ItemLimiter | None = None) -> None:
         self.name = name
+        self._item_limiter = item_limiter
         self.config = config
         self._intake = intake
         self._base_dir = base_dir
@@ -189,7 +191,7 @@ class OtlpHttpReceiver:
                                            limit, as_json)
             del raw
             held = self._acquire(len(data), held)
-            parsed = await self._intake.export(signal, data)
+            parsed = await export_within_limits(self._intake, self._item_limiter, signal, data)
         except MemoryLimitExceeded as exc:
             return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc,
                            headers={"Retry-After": str(int(exc.retry_after))})
@@ -217,7 +219,7 @@ class OtlpHttpReceiver:
         """Grow this request's reservation to `nbytes`; returns what is now held."""
         if nbytes <= held:
             return held
-        if not self._limiter.try_acquire(nbytes - held):
+        if not self._limiter.try_acquire(nbytes - held, held):
             raise MemoryLimitExceeded(f"over the memory limit ({self._limiter.in_flight} request bytes in flight, "
                                       f"cap {self._limiter.limit_bytes}); retry later")
         return nbytes

@@ -164,7 +164,7 @@ class TailHttpReceiver:
         """Grow this request's reservation to `nbytes`; returns what is now held."""
         if nbytes <= held:
             return held
-        if not self._limiter.try_acquire(nbytes - held):
+        if not self._limiter.try_acquire(nbytes - held, held):
             raise MemoryLimitExceeded(f"over the memory limit ({self._limiter.in_flight} request bytes in flight, "
                                       f"cap {self._limiter.limit_bytes}); retry later")
         return nbytes
