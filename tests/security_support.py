@@ -26,7 +26,7 @@ CONFIG = """
 receivers:
   otlp:
     protocols:
-      grpc: {{endpoint: 127.0.0.1:0}}
+      grpc: {{endpoint: 127.0.0.1:0, read_header_timeout: 1s, max_connections: 4}}
       http: {{endpoint: 127.0.0.1:0, max_request_body_size: 256KiB, {limits}, max_connections: 16}}
     limits: {{max_attributes: 64, max_attribute_value_length: 64KiB}}
   cloudflare_tail:

@@ -228,3 +228,25 @@ def test_items_over_the_attribute_limits_are_refused_via_partial_success(svc: Ru
     assert "'big' is 81920 bytes, more than max_attribute_value_length 65536" in partial.error_message
     wait_until(lambda: count_rows(svc, f"service_name = '{service}'") == 1, 30, "the span within the limits")
     assert svc.query(f"SELECT event_name FROM tailhouse.events WHERE service_name = '{service}'") == [("fine",)]
+
+
+def test_grpc_port_closes_silent_connections_and_caps_connections(svc: RunningService) -> None:
+    """OTLP/gRPC: read_header_timeout 1s bounds the handshake; max_connections 4 refuses a 5th connection."""
+    target = svc.endpoint("otlp/grpc")
+    with socket.create_connection(("127.0.0.1", port_of(target))) as silent:
+        assert closed_within(silent, 5)[0], "a connection that never sends the HTTP/2 preface is closed"
+    # A local subchannel pool per channel: each channel is its own TCP connection.
+    channels = [grpc.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) for _ in range(5)]
+    try:
+        codes = []
+        for channel in channels:
+            try:
+                channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")(
+                    span_request("grpc-cap"), timeout=10)
+                codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as exc:
+                codes.append(exc.code())
+        assert codes[:4] == [grpc.StatusCode.OK] * 4 and codes[4] == grpc.StatusCode.UNAVAILABLE
+    finally:
+        for channel in channels:
+            channel.close()
