@@ -4,8 +4,9 @@ Two layers. ClickHouse's own `readonly=1` refuses writes, DDL and setting change
 functions that need to create a temporary table). On top, queries that reach outside the
 database are refused before they run, with a message naming what was found: table functions
 that read or write files, URLs, object stores or other servers, `INTO OUTFILE` and `FROM INFILE`
-(which chDB runs on the service's filesystem even in readonly mode). Those stay refused when
-writes are allowed: writes are about the tables, not the host.
+(which chDB runs on the service's filesystem even in readonly mode), and `KILL` (allowed in
+readonly mode, it could cancel the service's own inserts). Those stay refused when writes are
+allowed: writes are about the tables, not the host.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _LITERALS = re.compile(r"'(?:[^'\\]|\\.|'')*'|--[^\n]*|#[^\n]*|/\*.*?\*/", re.DO
 _QUOTED_NAME = re.compile(r"`((?:[^`\\]|\\.)*)`|\"((?:[^\"\\]|\\.)*)\"")
 _CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 _OUTFILE = re.compile(r"\bINTO\s+OUTFILE\b|\bFROM\s+INFILE\b", re.IGNORECASE)
+# ClickHouse runs KILL in readonly mode: it could cancel the service's own inserts.
+_KILL = re.compile(r"^\W*KILL\b", re.IGNORECASE)
 
 
 class QueryRefused(ValueError):
@@ -43,8 +46,11 @@ def _code_only(sql: str) -> str:
 
 
 def check_query(sql: str) -> None:
-    """Raise QueryRefused when `sql` uses an external table function, INTO OUTFILE or FROM INFILE."""
+    """Raise QueryRefused for an external table function, INTO OUTFILE, FROM INFILE or KILL."""
     code = _code_only(sql)
+    if _KILL.match(code):
+        raise QueryRefused("KILL is refused: the admin endpoint does not cancel queries or mutations "
+                           "(it could cancel the service's own inserts)")
     if m := _OUTFILE.search(code):
         raise QueryRefused(f"{' '.join(m.group(0).upper().split())} is refused: the admin endpoint does not "
                            "read or write files on the service's host")

@@ -65,6 +65,7 @@ def test_reads_work_with_the_token(svc: RunningService) -> None:
     ("CREATE TABLE tailhouse.planted (a UInt8) ENGINE = Memory", 400, "readonly mode"),
     ("DROP TABLE events", 400, "readonly mode"),
     ("SELECT 1 SETTINGS readonly = 0", 400, "readonly"),
+    ("KILL QUERY WHERE 1 SYNC", 403, "KILL is refused"),
 ])
 def test_sql_that_reaches_outside_or_writes_is_refused(svc: RunningService, tmp_path: Path, sql: str, status: int,
                                                        says: str) -> None:
