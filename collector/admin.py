@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -212,9 +213,14 @@ class AdminServer:
         Body (JSON, optional): {"exporter": name, "ids": [...], "settings": {name: value}}.
         """
         try:
-            body = await request.json() if request.can_read_body else {}
+            raw = await read_body(request) if request.can_read_body else b""
+            body = json.loads(raw) if raw.strip() else {}
+        except BodyTimeout as exc:
+            return web.json_response({"error": str(exc)}, status=408)
         except ValueError:
             return web.json_response({"error": "body must be JSON"}, status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"error": "body must be a JSON object"}, status=400)
         exporters = self._service.exporters
         # A sharded exporter keeps one dead-letter folder per shard: name the shard (e.g. clickhouse/shard2).
         by_name = {**exporters, **{s.name: s for e in exporters.values() for s in getattr(e, "shards", [])}}

@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_DEADLINE_KEY = web.RequestKey("tailhouse.read_deadline", object)
+# A typed request key where aiohttp has them (3.14+); a plain string key works on older releases.
+_DEADLINE_KEY: Any = (web.RequestKey("tailhouse.read_deadline", object) if hasattr(web, "RequestKey")
+                      else "tailhouse.read_deadline")
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
          b"Connection: close\r\nContent-Length: 34\r\n\r\ntoo many connections, retry later\n")
 
