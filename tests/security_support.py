@@ -6,7 +6,6 @@ import gzip
 import json
 import socket
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
@@ -136,14 +135,3 @@ def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
             return True, got
         got += chunk
     return False, got
-
-
-def raw_post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    """POST via urllib to 127.0.0.1:port (HTTP errors returned, not raised)."""
-    return http_request(f"http://127.0.0.1:{port}{path}", body, headers, "POST")
-
-
-def urlopen_json(url: str, data: bytes, headers: dict[str, str]) -> Any:
-    req = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read())
