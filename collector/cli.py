@@ -53,7 +53,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     logs = config.service.telemetry.logs
     setup_logging(logs.level, args.log_format or logs.format)
-    asyncio.run(_run(config))
+    from exporters.clickhouse.migrations import SchemaObjectMissing
+
+    try:
+        asyncio.run(_run(config))
+    except SchemaObjectMissing as exc:
+        # A table or view the schema needs is gone and could not be recreated: say which, don't limp on.
+        print(f"tailhouse: cannot start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

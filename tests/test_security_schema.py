@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import clickhouse_connect
 import grpc
 import pytest
 from security_support import span_request, wait_until
 from service_harness import DEFAULT_CONFIG, RunningService, launch, start_service
+
+from exporters.clickhouse.events_table import TableOptions
+from exporters.clickhouse.migrations import SchemaObjectMissing, migrate, restore_missing_objects
 
 CONFIG = DEFAULT_CONFIG.replace("      endpoint: 127.0.0.1:{admin_port}\n",
                                 "      endpoint: 127.0.0.1:{admin_port}\n      allow_writes: true\n")
@@ -47,3 +51,22 @@ def test_a_dropped_object_is_named_by_health_and_recreated_on_restart(tmp_path: 
         wait_until(lambda: _count(svc, "after-restart") == 1, 30, "a span stored after the restart")
     finally:
         assert svc.stop() == 0
+
+
+def test_an_object_that_cannot_be_recreated_is_named_in_the_error(tmp_path: Path) -> None:
+    """Recreating needs DDL rights: without them the repair (run by every start's migration step)
+    raises SchemaObjectMissing naming the object, and `tailhouse run` exits with that message."""
+    client = clickhouse_connect.get_client(dsn=f"chdb://{tmp_path / 'store'}")
+    readonly = clickhouse_connect.get_client(dsn=f"chdb://{tmp_path / 'store'}")
+    try:
+        migrate(client, "tailhouse", TableOptions())
+        client.command("DROP TABLE tailhouse.events")
+        readonly.set_client_setting("readonly", "1")
+        with pytest.raises(SchemaObjectMissing) as err:
+            restore_missing_objects(readonly, "tailhouse", TableOptions(), lambda stmt: readonly.command(stmt))
+        assert "schema objects missing and not recreated: tailhouse.events (migration 1)" in str(err.value)
+        assert "readonly" in str(err.value)
+        assert restore_missing_objects(client, "tailhouse", TableOptions(), lambda stmt: client.command(stmt)) == ["events"]
+    finally:
+        readonly.close()
+        client.close()

@@ -119,7 +119,7 @@ def describe_missing(db: str, missing: list[SchemaObject]) -> str:
     return ", ".join(f"{db}.{o.name} (migration {o.version})" for o in missing)
 
 
-def _restore_missing(client: CommandClient, db: str, options: TableOptions, run: Callable[[str], None]) -> list[str]:
+def restore_missing_objects(client: CommandClient, db: str, options: TableOptions, run: Callable[[str], None]) -> list[str]:
     """Recreate objects of applied migrations that are gone (a `DROP TABLE events` is otherwise a
     permanent outage: every insert fails and the migration counts as applied). Returns their names;
     raises SchemaObjectMissing naming them when they cannot be recreated."""
@@ -155,7 +155,7 @@ def migrate(client: CommandClient, db: str, options: TableOptions,
         f"CREATE TABLE IF NOT EXISTS `{db}`.schema_migrations "
         "(version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version"
     )
-    _restore_missing(client, db, options, run)
+    restore_missing_objects(client, db, options, run)
     done = applied_versions(client, db)
     applied: list[int] = []
     # By version, whatever order the list was assembled in (migrations are added on parallel branches).
