@@ -107,7 +107,13 @@ class AdminServer:
 
     @web.middleware
     async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Host, Origin and bearer-token checks, before any route runs."""
+        """Host, Origin and bearer-token checks, before any route runs.
+
+        /health is exempt: it carries a status and a reason, no data, and load balancers and
+        probes call it with whatever Host they know the service by.
+        """
+        if request.path == "/health":
+            return await handler(request)
         host = request.headers.get("Host", "")
         if not host_allowed(host, self.config.allowed_hosts):
             log.info("admin: refused %s %s: Host %r", request.method, request.path, host)
@@ -118,7 +124,7 @@ class AdminServer:
             log.info("admin: refused %s %s: Origin %r", request.method, request.path, origin)
             return web.json_response({"error": f"Origin {origin!r} is not allowed (browser requests are refused "
                                                "unless listed in telemetry.admin.allowed_origins)"}, status=403)
-        if self._auth is not None and request.path != "/health":
+        if self._auth is not None:
             problem = self._auth.check(request.headers.get("Authorization"))
             if problem:
                 log.info("admin: refused %s %s from %s: %s", request.method, request.path, request.remote, problem)

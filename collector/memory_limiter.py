@@ -8,9 +8,7 @@ cannot grow the process without bound. No locks: receivers share one event loop.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 RETRY_AFTER_SECONDS = 1.0
 
@@ -45,14 +43,3 @@ class MemoryLimiter:
     def release(self, nbytes: int) -> None:
         """Give back what `try_acquire` reserved."""
         self.in_flight = max(0, self.in_flight - nbytes)
-
-    @contextmanager
-    def hold(self, nbytes: int) -> Iterator[None]:
-        """Reserve `nbytes` for the block; MemoryLimitExceeded when over the cap."""
-        if not self.try_acquire(nbytes):
-            raise MemoryLimitExceeded(
-                f"over the memory limit: {self.in_flight} request bytes in flight, cap {self.limit_bytes}; retry later")
-        try:
-            yield
-        finally:
-            self.release(nbytes)
