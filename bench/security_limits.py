@@ -7,6 +7,7 @@
    admin port is polled; the slowest /health answer during the upload is reported.
 
 The last line is `RESULT parse_spans_per_s=… limits_spans_per_s=… json_mib=… health_max_ms=…`.
+Run from the repository root: `PYTHONPATH=.:tests python -m bench.security_limits`.
 """
 
 from __future__ import annotations

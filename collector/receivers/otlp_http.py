@@ -189,8 +189,8 @@ class OtlpHttpReceiver:
             held = self._acquire(len(raw), held)
             data = await asyncio.to_thread(self._decode, signal, request.headers.get("Content-Encoding", ""), raw,
                                            limit, as_json)
-            del raw
-            held = self._acquire(len(data), held)
+            # The request keeps its body cached, so a decoded copy is held on top of it.
+            held = self._acquire(len(raw) + (len(data) if data is not raw else 0), held)
             parsed = await export_within_limits(self._intake, self._item_limiter, signal, data)
         except MemoryLimitExceeded as exc:
             return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc,
