@@ -53,7 +53,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     logs = config.service.telemetry.logs
     setup_logging(logs.level, args.log_format or logs.format)
-    asyncio.run(_run(config))
+    from exporters.clickhouse.migrations import SchemaObjectMissing
+
+    try:
+        asyncio.run(_run(config))
+    except SchemaObjectMissing as exc:
+        # A table or view the schema needs is gone and could not be recreated: say which, don't limp on.
+        print(f"tailhouse: cannot start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -64,13 +71,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin_query(config: Config, sql: str, fmt: str) -> bytes | None:
-    """Ask a running service to run the query; None when no service answers."""
-    host, _, port = config.service.telemetry.admin.endpoint.rpartition(":")
+def _admin_base(config: Config) -> str:
+    """URL of the configured admin endpoint (loopback when it listens on every interface)."""
+    admin = config.service.telemetry.admin
+    host, _, port = admin.endpoint.rpartition(":")
     if host in ("0.0.0.0", "", "::", "[::]"):
         host = "127.0.0.1"
-    url = f"http://{host}:{port}/query?" + urllib.parse.urlencode({"format": fmt})
-    req = urllib.request.Request(url, data=sql.encode(), method="POST")
+    return f"{'https' if admin.tls else 'http'}://{host}:{port}"
+
+
+def _admin_headers(config: Config) -> dict[str, str]:
+    """The bearer token of the admin endpoint's `auth`, when it has one."""
+    auth = config.service.telemetry.admin.auth
+    return {"Authorization": f"Bearer {auth.bearer_token}"} if auth else {}
+
+
+def _admin_query(config: Config, sql: str, fmt: str, write: bool = False) -> bytes | None:
+    """Ask a running service to run the query; None when no service answers."""
+    params = {"format": fmt, **({"write": "1"} if write else {})}
+    url = f"{_admin_base(config)}/query?" + urllib.parse.urlencode(params)
+    req = urllib.request.Request(url, data=sql.encode(), method="POST", headers=_admin_headers(config))
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
             return resp.read()
@@ -92,10 +112,19 @@ def _first_exporter(config: Config) -> ClickHouseExporterConfig:
     raise ConfigError("exporters", "no clickhouse exporter to query")
 
 
-def run_query(config: Config, sql: str, fmt: str) -> bytes:
-    """Query output in `fmt`: through the running service when there is one, else directly."""
+class WritesNotAllowed(PermissionError):
+    """`--write` without `allow_writes: true` on the admin config."""
+
+
+def run_query(config: Config, sql: str, fmt: str, write: bool = False) -> bytes:
+    """Query output in `fmt`: through the running service when there is one, else directly.
+
+    Read-only unless `write`, which needs `service.telemetry.admin.allow_writes: true` on either path.
+    """
     clickhouse_format(fmt)
-    out = _admin_query(config, sql, fmt)
+    if write and not config.service.telemetry.admin.allow_writes:
+        raise WritesNotAllowed("--write needs service.telemetry.admin.allow_writes: true in the config")
+    out = _admin_query(config, sql, fmt, write)
     if out is not None:
         return out
     from exporters.clickhouse.client import make_client
@@ -104,7 +133,7 @@ def run_query(config: Config, sql: str, fmt: str) -> bytes:
     client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
                          exporter.timeout, exporter.database)
     try:
-        return run_sql(client, sql, clickhouse_format(fmt))
+        return run_sql(client, sql, clickhouse_format(fmt), write)
     finally:
         client.close()
 
@@ -112,7 +141,7 @@ def run_query(config: Config, sql: str, fmt: str) -> bytes:
 def cmd_sql(args: argparse.Namespace) -> int:
     config = _load(args.config)
     try:
-        out = run_query(config, args.query, args.format)
+        out = run_query(config, args.query, args.format, args.write)
     except Exception as exc:
         print(f"tailhouse sql: {str(exc).strip()}", file=sys.stderr)
         return 1
@@ -191,11 +220,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _admin_post_json(config: Config, path: str, payload: dict[str, object]) -> dict[str, object] | None:
     """POST JSON to a running service's admin endpoint; None when no service answers."""
-    host, _, port = config.service.telemetry.admin.endpoint.rpartition(":")
-    if host in ("0.0.0.0", "", "::", "[::]"):
-        host = "127.0.0.1"
-    req = urllib.request.Request(f"http://{host}:{port}{path}", data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(f"{_admin_base(config)}{path}", data=json.dumps(payload).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", **_admin_headers(config)})
     try:
         with urllib.request.urlopen(req, timeout=600) as resp:
             return dict(json.loads(resp.read()))
@@ -283,6 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sql", help="run a query against the configured ClickHouse")
     p.add_argument("--config", required=True)
     p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
+    p.add_argument("--write", action="store_true",
+                   help="allow writes (INSERT, DDL); needs service.telemetry.admin.allow_writes: true")
     p.add_argument("query")
     p.set_defaults(func=cmd_sql)
     p = sub.add_parser("schema", help="print the DDL of the configured schema (cluster-aware)")

@@ -48,7 +48,12 @@ class TLSServerConfig:
 
 @dataclass
 class AuthConfig:
-    """Bearer-token authentication: clients send `Authorization: Bearer <token>`."""
+    """Bearer-token authentication: clients send `Authorization: Bearer <token>`.
+
+    The same on every server: an `auth` block with an empty token is a config error (a token
+    read from an unset environment variable must not silently turn authentication off);
+    leave `auth` out to accept unauthenticated clients.
+    """
 
     bearer_token: str = ""
 
@@ -57,6 +62,56 @@ class AuthConfig:
             raise ConfigError(f"{path}.bearer_token", "must not be empty (remove `auth` to accept unauthenticated clients)")
         if any(c.isspace() for c in self.bearer_token):
             raise ConfigError(f"{path}.bearer_token", "must not contain whitespace")
+
+
+@dataclass
+class ServerSettings:
+    """What every listening server (OTLP gRPC and HTTP, tail HTTP and gRPC, admin) is configured with.
+
+    One block, one meaning: `tls` and `auth` are enforced on every port that accepts them, the
+    timeouts and the connection cap bound what one slow or idle client can hold. A setting a
+    server kind cannot honour is refused at start (see `GrpcServerSettings.validate`).
+    Timeouts left unset take the server kind's default; 0 turns one off.
+    """
+
+    endpoint: str = ""
+    tls: TLSServerConfig | None = None
+    auth: AuthConfig | None = None
+    # Go's http.Server ReadHeaderTimeout / ReadTimeout / IdleTimeout.
+    read_header_timeout: Duration | None = None  # connect (or end of the last response) to complete headers
+    read_timeout: Duration | None = None  # whole request read, headers and body
+    idle_timeout: Duration | None = None  # a keep-alive connection with no request in progress
+    max_connections: int | None = None  # open connections on this port; beyond it new ones are closed
+
+    def validate(self, path: str) -> None:
+        _check_endpoint(self.endpoint, f"{path}.endpoint")
+        if self.max_connections is not None and self.max_connections < 0:
+            raise ConfigError(f"{path}.max_connections", "must not be negative (0 = no cap)")
+
+
+HTTP_SERVER_DEFAULTS = {"read_header_timeout": 10.0, "read_timeout": 60.0, "idle_timeout": 60.0,
+                        "max_connections": 1000}
+
+
+@dataclass
+class HttpServerSettings(ServerSettings):
+    """An HTTP server: the shared settings plus the request body cap (as sent and decompressed)."""
+
+    max_request_body_size: ByteSize = ByteSize(20 * 2**20)
+
+    def validate(self, path: str) -> None:
+        super().validate(path)
+        if self.max_request_body_size <= 0:
+            raise ConfigError(f"{path}.max_request_body_size", "must be positive")
+
+    def timeout(self, name: str) -> float:
+        """A timeout in seconds (configured, else the HTTP default); 0 = none."""
+        value = getattr(self, name)
+        return float(HTTP_SERVER_DEFAULTS[name] if value is None else value)
+
+    def connection_cap(self) -> int:
+        """Open connections allowed on the port; 0 = no cap."""
+        return int(HTTP_SERVER_DEFAULTS["max_connections"] if self.max_connections is None else self.max_connections)
 
 
 @dataclass
@@ -85,20 +140,42 @@ class KeepaliveConfig:
 
 
 @dataclass
-class GrpcProtocolConfig:
+class GrpcServerSettings(ServerSettings):
+    """A gRPC server: the shared settings plus gRPC's message size, streams and keepalive.
+
+    `read_header_timeout` bounds the connection handshake (TLS and HTTP/2 preface, grpc
+    `server_handshake_timeout_ms`, default 10s), `idle_timeout` closes connections without calls
+    (`max_connection_idle`), `max_connections` caps open connections (default 1000). gRPC has no
+    per-request read timeout (a call's deadline is the client's), so `read_timeout` is refused.
+    """
+
     endpoint: str = "0.0.0.0:4317"
     max_recv_msg_size_mib: int = 16
     max_concurrent_streams: int = 0  # per connection; 0 = gRPC default
     keepalive: KeepaliveConfig = field(default_factory=KeepaliveConfig)
-    tls: TLSServerConfig | None = None
-    auth: AuthConfig | None = None
 
     def validate(self, path: str) -> None:
-        _check_endpoint(self.endpoint, f"{path}.endpoint")
+        super().validate(path)
         if self.max_recv_msg_size_mib <= 0:
             raise ConfigError(f"{path}.max_recv_msg_size_mib", "must be positive")
         if self.max_concurrent_streams < 0:
             raise ConfigError(f"{path}.max_concurrent_streams", "must not be negative")
+        if self.read_timeout is not None:
+            raise ConfigError(f"{path}.read_timeout", "not supported on gRPC servers (a call's deadline is set by "
+                                                      "the client); use read_header_timeout and idle_timeout")
+        if self.idle_timeout is not None and self.keepalive.server_parameters.max_connection_idle:
+            raise ConfigError(f"{path}.idle_timeout",
+                              "set either idle_timeout or keepalive.server_parameters.max_connection_idle, not both")
+
+    def handshake_timeout(self) -> float:
+        return float(10.0 if self.read_header_timeout is None else self.read_header_timeout)
+
+    def connection_cap(self) -> int:
+        return int(HTTP_SERVER_DEFAULTS["max_connections"] if self.max_connections is None else self.max_connections)
+
+
+# The OTLP receiver's protocol blocks keep the Collector's names.
+GrpcProtocolConfig = GrpcServerSettings
 
 
 @dataclass
@@ -118,17 +195,9 @@ class CorsConfig:
 
 
 @dataclass
-class HttpProtocolConfig:
+class HttpProtocolConfig(HttpServerSettings):
     endpoint: str = "0.0.0.0:4318"
-    max_request_body_size: ByteSize = ByteSize(20 * 2**20)  # compressed and decompressed, as the Collector
     cors: CorsConfig | None = None
-    tls: TLSServerConfig | None = None
-    auth: AuthConfig | None = None
-
-    def validate(self, path: str) -> None:
-        _check_endpoint(self.endpoint, f"{path}.endpoint")
-        if self.max_request_body_size <= 0:
-            raise ConfigError(f"{path}.max_request_body_size", "must be positive")
 
 
 @dataclass
@@ -138,8 +207,21 @@ class OtlpProtocols:
 
 
 @dataclass
+class ItemLimitsConfig:
+    """Per-item limits (as the SDKs' span limits); an item over one is refused via partial_success. 0 = off."""
+
+    max_attributes: int = 0  # attributes of one span, log record or data point
+    max_attribute_value_length: ByteSize = ByteSize(0)  # bytes of one attribute value (string, bytes, array, map)
+
+    def validate(self, path: str) -> None:
+        if self.max_attributes < 0:
+            raise ConfigError(f"{path}.max_attributes", "must not be negative (0 = no limit)")
+
+
+@dataclass
 class OtlpReceiverConfig:
     protocols: OtlpProtocols = field(default_factory=OtlpProtocols)
+    limits: ItemLimitsConfig = field(default_factory=ItemLimitsConfig)
 
     def validate(self, path: str) -> None:
         if self.protocols.grpc is None and self.protocols.http is None:
@@ -147,33 +229,19 @@ class OtlpReceiverConfig:
 
 
 @dataclass
-class TailHttpConfig:
+class TailHttpConfig(HttpServerSettings):
     """POST /v1/tail endpoint of the cloudflare_tail receiver."""
 
     endpoint: str = "127.0.0.1:4319"
     # Limit of the body as sent and after gzip decompression (a larger one is answered 413).
     max_request_body_size: ByteSize = ByteSize(16 * 2**20)
 
-    def validate(self, path: str) -> None:
-        _check_endpoint(self.endpoint, f"{path}.endpoint")
-        if self.max_request_body_size <= 0:
-            raise ConfigError(f"{path}.max_request_body_size", "must be positive")
-
 
 @dataclass
-class TailGrpcConfig(GrpcProtocolConfig):
+class TailGrpcConfig(GrpcServerSettings):
     """tailhouse.tail.v1.TailService endpoint of the cloudflare_tail receiver."""
 
     endpoint: str = "127.0.0.1:4320"
-
-
-@dataclass
-class TailAuthConfig:
-    bearer_token: str = ""  # empty: no authentication
-
-    def validate(self, path: str) -> None:
-        if self.bearer_token != self.bearer_token.strip():
-            raise ConfigError(f"{path}.bearer_token", "must not start or end with whitespace")
 
 
 @dataclass
@@ -193,7 +261,8 @@ class CloudflareTailReceiverConfig:
 
     http: TailHttpConfig | None = None
     grpc: TailGrpcConfig | None = None
-    auth: TailAuthConfig = field(default_factory=TailAuthConfig)
+    # Receiver-wide auth: applies to `http` and `grpc` alike (each may have its own `auth` instead).
+    auth: AuthConfig | None = None
     redact: TailRedactConfig = field(default_factory=TailRedactConfig)
     # service_name of invocations whose scriptName is null
     default_service_name: str = "unknown_worker"
@@ -203,6 +272,13 @@ class CloudflareTailReceiverConfig:
             raise ConfigError(path, "enable at least one of http and grpc")
         if not self.default_service_name.strip():
             raise ConfigError(f"{path}.default_service_name", "must not be empty")
+        for name, server in (("http", self.http), ("grpc", self.grpc)):
+            if server is not None and server.auth is not None and self.auth is not None:
+                raise ConfigError(f"{path}.{name}.auth", f"set auth either on the receiver or on {name}, not both")
+
+    def server_auth(self, server: ServerSettings) -> AuthConfig | None:
+        """The auth a server of this receiver enforces: its own block, else the receiver's."""
+        return server.auth if server.auth is not None else self.auth
 
 
 @dataclass
@@ -227,12 +303,35 @@ class PipelineConfig:
     exporters: list[str] = field(default_factory=list)
 
 
+_LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
+
+
 @dataclass
-class AdminConfig:
+class AdminConfig(HttpServerSettings):
+    """The admin endpoint: /health, /stats, /metrics, /flush, /query, /deadletter/replay.
+
+    `/query` runs read-only (ClickHouse `readonly=1`) unless `allow_writes` is set and the caller
+    asks for a write (`tailhouse sql --write`). Requests whose Host is neither an IP address,
+    `localhost` nor listed in `allowed_hosts`, and requests carrying an Origin not in
+    `allowed_origins`, are refused (DNS rebinding, browser pages posting to the port). With `auth`,
+    every path but /health needs the bearer token. Off loopback, `auth` is required.
+    """
+
     endpoint: str = "127.0.0.1:13133"
+    max_request_body_size: ByteSize = ByteSize(16 * 2**20)
+    allow_writes: bool = False
+    allowed_hosts: list[str] = field(default_factory=list)  # host names (without port) besides IPs and localhost
+    allowed_origins: list[str] = field(default_factory=list)  # exact scheme://host[:port] a browser may send
 
     def validate(self, path: str) -> None:
-        _check_endpoint(self.endpoint, f"{path}.endpoint")
+        super().validate(path)
+        host = self.endpoint.rpartition(":")[0]
+        if host not in _LOOPBACK_HOSTS and self.auth is None:
+            raise ConfigError(f"{path}.auth", f"the admin endpoint listens on {host or 'every interface'}, beyond "
+                                              "loopback: set auth.bearer_token (it can run SQL and flush)")
+        for i, origin in enumerate(self.allowed_origins):
+            if "://" not in origin:
+                raise ConfigError(f"{path}.allowed_origins[{i}]", f"expected scheme://host[:port], got {origin!r}")
 
 
 LOG_FORMATS = ("text", "json")
@@ -258,9 +357,21 @@ class TelemetryConfig:
 
 
 @dataclass
+class MemoryLimiterConfig:
+    """Cap on request bytes in flight across every receiver (received, decoded, not yet answered).
+
+    Over it, clients get the retryable backpressure answer (gRPC UNAVAILABLE with RetryInfo,
+    HTTP 503 with Retry-After). 0 turns the cap off.
+    """
+
+    limit: ByteSize = ByteSize(512 * 2**20)
+
+
+@dataclass
 class ServiceConfig:
     pipelines: dict[str, PipelineConfig] = field(default_factory=dict)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    memory_limiter: MemoryLimiterConfig = field(default_factory=MemoryLimiterConfig)
     shutdown_timeout: Duration = Duration(30.0)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from exporters.clickhouse.exporter import ClickHouseExporter, ClickHouseWriter, Route
 from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
@@ -21,6 +22,8 @@ from .admin import AdminServer
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
                      OtlpReceiverConfig)
 from .intake import Intake
+from .item_limits import ItemLimiter
+from .memory_limiter import MemoryLimiter
 from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
 from .progress import ProgressReporter
@@ -43,6 +46,7 @@ class Endpoint:
     component: str
     protocol: str
     address: str
+    settings: Any = field(default=None, compare=False)  # the ServerSettings block this port serves
 
 
 def batch_shape(batch: BatchProcessorConfig, exporter: ClickHouseExporterConfig) -> BatchShape:
@@ -62,6 +66,8 @@ class Service:
         self.exporters: dict[str, ClickHouseExporter] = {}
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
+        self.memory_limiter = MemoryLimiter(int(config.service.memory_limiter.limit))
+        self.item_limiters: dict[str, ItemLimiter] = {}
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
@@ -107,21 +113,24 @@ class Service:
                 continue
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
+            item_limiter = ItemLimiter(rcfg.limits)
+            self.item_limiters[name] = item_limiter
             if rcfg.protocols.grpc is not None:
-                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir)
+                receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir, self.memory_limiter,
+                                            item_limiter)
                 await receiver.start()
                 self._receivers.append(receiver)
-                self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint))
+                self.endpoints.append(Endpoint(name, "otlp/grpc", receiver.endpoint, rcfg.protocols.grpc))
             if rcfg.protocols.http is not None:
-                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir)
+                http = OtlpHttpReceiver(name, rcfg.protocols.http, intake, cfg.base_dir, self.memory_limiter,
+                                            item_limiter)
                 await http.start()
                 self._receivers.append(http)
-                self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint))
+                self.endpoints.append(Endpoint(name, "otlp/http", http.endpoint, rcfg.protocols.http))
 
-        self._admin = AdminServer(self, cfg.service.telemetry.admin.endpoint)
+        self._admin = AdminServer(self, cfg.service.telemetry.admin, cfg.base_dir)
         await self._admin.start()
-        host = cfg.service.telemetry.admin.endpoint.rpartition(":")[0]
-        self.endpoints.append(Endpoint("admin", "http", f"http://{host}:{self._admin.port}"))
+        self.endpoints.append(Endpoint("admin", "http", self._admin.url, cfg.service.telemetry.admin))
         self._progress.start()
         self._started = True
 
@@ -142,17 +151,18 @@ class Service:
     async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, fanout: Fanout) -> None:
         options = MappingOptions.build(rcfg.default_service_name, rcfg.redact.headers, rcfg.redact.query_params)
         intake = TailIntake(name, fanout, self.stats, TailMapper(options))
-        token = rcfg.auth.bearer_token
         if rcfg.http is not None:
-            http = TailHttpReceiver(name, rcfg.http, token, intake, self.config.service.shutdown_timeout)
+            http = TailHttpReceiver(name, rcfg.http, rcfg.server_auth(rcfg.http), intake,
+                                    self.config.service.shutdown_timeout, self.config.base_dir, self.memory_limiter)
             await http.start()
             self._receivers.append(http)
-            self.endpoints.append(Endpoint(name, "tail/http", http.endpoint))
+            self.endpoints.append(Endpoint(name, "tail/http", http.endpoint, rcfg.http))
         if rcfg.grpc is not None:
-            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, token, intake, self.config.base_dir)
+            grpc_receiver = TailGrpcReceiver(name, rcfg.grpc, rcfg.server_auth(rcfg.grpc), intake, self.config.base_dir,
+                                             self.memory_limiter)
             await grpc_receiver.start()
             self._receivers.append(grpc_receiver)
-            self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint))
+            self.endpoints.append(Endpoint(name, "tail/grpc", grpc_receiver.endpoint, rcfg.grpc))
 
     def endpoint(self, protocol: str) -> str:
         """Address of the first endpoint speaking `protocol`."""
@@ -193,6 +203,16 @@ class Service:
             if not ok:
                 problems.append(f"exporter {name}: {reason}")
         return (False, "; ".join(problems)) if problems else (True, "")
+
+    def limits_stats(self) -> dict[str, Any]:
+        """What the resource limits refused so far (for /stats)."""
+        m = self.memory_limiter
+        return {
+            "memory_limiter": {"limit_bytes": m.limit_bytes, "in_flight_bytes": m.in_flight, "refused_requests": m.refused},
+            "item_limits_rejected_items": {name: lim.rejected_items for name, lim in self.item_limiters.items()},
+            "connections": {f"{r.name} {type(r).__name__}": {"refused": r.guard.refused, "timed_out": r.guard.timed_out}
+                            for r in self._receivers if getattr(r, "guard", None) is not None},
+        }
 
     def query_exporter(self) -> ClickHouseExporter | None:
         """The exporter `tailhouse sql` queries (the first one)."""

@@ -90,15 +90,17 @@ class RunningService:
                 return False
             raise
 
-    def query_raw(self, sql: str, fmt: str = "JSONEachRow", flush: bool = True) -> str:
+    def query_raw(self, sql: str, fmt: str = "JSONEachRow", write: bool = False, flush: bool = True) -> str:
         """Run SQL through the admin endpoint; raises RuntimeError with ClickHouse's message.
 
-        Clients are acknowledged once their data is in the write-ahead log, before it is in
-        ClickHouse: with `flush`, everything acknowledged so far is written first.
+        `write` asks for a write (the config needs `telemetry.admin.allow_writes: true`). Clients
+        are acknowledged once their data is in the write-ahead log, before it is in ClickHouse:
+        with `flush`, everything acknowledged so far is written first.
         """
         if flush:
             self.flush()
-        url = f"{self.admin_url}/query?" + urllib.parse.urlencode({"format": fmt})
+        params = {"format": fmt, **({"write": "1"} if write else {})}
+        url = f"{self.admin_url}/query?" + urllib.parse.urlencode(params)
         req = urllib.request.Request(url, data=sql.encode(), method="POST")
         try:
             with urllib.request.urlopen(req, timeout=120) as resp:
@@ -108,7 +110,7 @@ class RunningService:
 
     def query(self, sql: str, flush: bool = True) -> list[dict[str, Any]]:
         """Rows of a SELECT as dicts (after a flush, see `query_raw`)."""
-        out = self.query_raw(sql, "JSONEachRow", flush)
+        out = self.query_raw(sql, "JSONEachRow", flush=flush)
         return [json.loads(line) for line in out.split("\n") if line.strip()]  # not splitlines(): U+0085 is data
 
     def scalar(self, sql: str, flush: bool = True) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from collector.config import parse_config
+from collector.config_loader import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -48,8 +49,19 @@ def test_image_shape() -> None:
     assert "/opt/tailhouse/config/docker.yaml" in _instructions("CMD")[0]
 
 
+def test_docker_config_requires_a_token_on_every_port(tmp_path: Path) -> None:
+    """The container listens on every interface: no port, admin included, may be open without a token."""
+    text = (ROOT / "config" / "docker.yaml").read_text()
+    with pytest.raises(ConfigError, match="TAILHOUSE_TOKEN is not set"):
+        parse_config(text, ROOT / "config", environ={})
+    cfg = parse_config(text, ROOT / "config", environ={"TAILHOUSE_TOKEN": "t0k"})
+    protocols = cfg.receivers["otlp"].protocols
+    assert [s.auth.bearer_token for s in (protocols.grpc, protocols.http, cfg.service.telemetry.admin)] == ["t0k"] * 3
+    assert not cfg.service.telemetry.admin.allow_writes
+
+
 def test_docker_config_is_valid_and_embedded_under_data(tmp_path: Path) -> None:
-    cfg = parse_config((ROOT / "config" / "docker.yaml").read_text(), ROOT / "config", environ={})
+    cfg = parse_config((ROOT / "config" / "docker.yaml").read_text(), ROOT / "config", environ={"TAILHOUSE_TOKEN": "t"})
     exporter = cfg.exporters["clickhouse"]
     assert cfg.chdb_path(exporter) == Path("/data/clickhouse")
     protocols = cfg.receivers["otlp"].protocols

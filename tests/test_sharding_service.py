@@ -54,6 +54,7 @@ service:
   telemetry:
     admin:
       endpoint: 127.0.0.1:{admin_port}
+      allow_writes: true  # the test makes outages through the admin endpoint
   shutdown_timeout: 20s
 """
 
@@ -143,7 +144,7 @@ def test_slow_shard_does_not_hold_up_the_others_and_catches_up(tmp_path: Path) -
         for t in ids:
             expected[shard_of_trace_bytes(t, SHARDS)] += 1
         # Shard 2's target table goes away (UNKNOWN_TABLE is retryable): its inserts retry.
-        svc.query_raw("DETACH TABLE shard2.events", "TSV")
+        svc.query_raw("DETACH TABLE shard2.events", "TSV", write=True, flush=False)
         errors: list[BaseException] = []
 
         def send(chunk_start: int) -> None:
@@ -170,7 +171,7 @@ def test_slow_shard_does_not_hold_up_the_others_and_catches_up(tmp_path: Path) -
         assert status == 503 and "shard2" in json.dumps(health), health
         _, stats = svc.get_json("/stats")
         assert stats["exporters"]["clickhouse/shard2"]["queue_bytes"] > 0, stats["exporters"]
-        svc.query_raw("ATTACH TABLE shard2.events", "TSV")
+        svc.query_raw("ATTACH TABLE shard2.events", "TSV", write=True, flush=False)
         for th in senders:
             th.join(60)
         assert not errors, errors

@@ -316,7 +316,10 @@ def test_config_keys_work_as_written(tmp_path: Path) -> None:
     assert (tail.http.endpoint, tail.grpc.endpoint, tail.auth.bearer_token) == ("127.0.0.1:4319", "127.0.0.1:4320", "s3cret")
     assert tail.redact.query_params == ["token", "key", "password", "secret"]
     assert tail.default_service_name == "unknown_worker"
-    assert parse_config(ISSUE_CONFIG, tmp_path, environ={}).receivers["cloudflare_tail"].auth.bearer_token == ""
+    # An auth block whose token came out empty is a config error (as on every server), never auth silently off.
+    with pytest.raises(ConfigError) as err:
+        parse_config(ISSUE_CONFIG, tmp_path, environ={})
+    assert err.value.path == "receivers.cloudflare_tail.auth.bearer_token"
 
 
 @pytest.mark.parametrize("change, path", [
@@ -328,5 +331,5 @@ def test_config_keys_work_as_written(tmp_path: Path) -> None:
 ])
 def test_config_errors_name_the_key(tmp_path: Path, change: tuple[str, str], path: str) -> None:
     with pytest.raises(ConfigError) as err:
-        parse_config(ISSUE_CONFIG.replace(*change), tmp_path, environ={})
+        parse_config(ISSUE_CONFIG.replace(*change), tmp_path, environ={"TAILHOUSE_TAIL_TOKEN": "t"})
     assert err.value.path == path

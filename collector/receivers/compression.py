@@ -50,16 +50,32 @@ def decompress(encoding: str, data: bytes, limit: int) -> bytes:
 
 
 def _zlib(data: bytes, limit: int, wbits: int, name: str) -> bytes:
-    d = zlib.decompressobj(wbits)
-    try:
-        out = d.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise CorruptBody(f"body is not valid {name} data: {exc}") from exc
-    if len(out) > limit:
-        raise BodyTooLarge(f"decompressed request body is more than the limit of {limit} bytes")
-    if not d.eof:
-        raise CorruptBody(f"{name} body is truncated")
-    return out
+    """Inflate `data`; for gzip, every member (RFC 1952 allows several, and Go's reader reads them all)."""
+    chunks: list[bytes] = []
+    total = 0
+    rest = data
+    while True:
+        d = zlib.decompressobj(wbits)
+        try:
+            out = d.decompress(rest, limit - total + 1)
+        except zlib.error as exc:
+            raise CorruptBody(f"body is not valid {name} data: {exc}") from exc
+        total += len(out)
+        if total > limit:
+            raise BodyTooLarge(f"decompressed request body is more than the limit of {limit} bytes")
+        chunks.append(out)
+        if not d.eof:
+            raise CorruptBody(f"{name} body is truncated")
+        rest = d.unused_data
+        # Another gzip member follows (trailing zero padding, as gzip(1) tolerates, is not one).
+        if name != "gzip" or not rest.strip(b"\0"):
+            break
+    return b"".join(chunks)
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Every member of a gzip body, at most `limit` bytes once decompressed."""
+    return _zlib(data, limit, wbits=16 + zlib.MAX_WBITS, name="gzip")
 
 
 def _zstd(data: bytes, limit: int) -> bytes:

@@ -13,7 +13,9 @@ from typing import Any, Awaitable, Callable, Sequence
 import grpc
 
 from ..auth import BearerAuth, grpc_server_credentials
-from ..config import GrpcProtocolConfig
+from ..config import GrpcServerSettings
+from ..memory_limiter import MemoryLimiter
+from .retry_hints import grpc_retry_metadata
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,43 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
         return grpc.unary_unary_rpc_method_handler(deny)
 
 
-def server_options(config: GrpcProtocolConfig) -> list[tuple[str, int]]:
+class MemoryLimitInterceptor(grpc.aio.ServerInterceptor):
+    """Holds each request's bytes against the shared MemoryLimiter until the call is answered.
+
+    Over the cap the call ends with UNAVAILABLE and RetryInfo (OTLP clients back off and retry).
+    Handlers take raw bytes (no deserializer), so the size is the request as received.
+    """
+
+    def __init__(self, limiter: MemoryLimiter) -> None:
+        self._limiter = limiter
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None or handler.request_deserializer is not None:
+            return handler
+        inner = handler.unary_unary
+        limiter = self._limiter
+
+        async def limited(request: bytes, context: grpc.aio.ServicerContext) -> Any:
+            nbytes = len(request)
+            if not limiter.try_acquire(nbytes):
+                message = (f"over the memory limit ({limiter.in_flight} request bytes in flight, "
+                           f"cap {limiter.limit_bytes}); retry later")
+                await context.abort(grpc.StatusCode.UNAVAILABLE, message,
+                                    trailing_metadata=grpc_retry_metadata(message, 1.0))
+            try:
+                return await inner(request, context)
+            finally:
+                limiter.release(nbytes)
+
+        return grpc.unary_unary_rpc_method_handler(limited, response_serializer=handler.response_serializer)
+
+
+def server_options(config: GrpcServerSettings) -> list[tuple[str, int]]:
     """grpc core channel arguments from the receiver config (only those set, so gRPC defaults stay)."""
     opts: list[tuple[str, int]] = [
         ("grpc.max_receive_message_length", config.max_recv_msg_size_mib * 2**20),
@@ -58,7 +96,14 @@ def server_options(config: GrpcProtocolConfig) -> list[tuple[str, int]]:
         "grpc.keepalive_timeout_ms": sp.timeout,
         "grpc.http2.min_ping_interval_without_data_ms": ep.min_time,
     }
+    if config.idle_timeout is not None:
+        millis["grpc.max_connection_idle_ms"] = config.idle_timeout
     opts += [(key, int(seconds * 1000)) for key, seconds in millis.items() if seconds > 0]
+    # Slow or silent clients: the TLS/HTTP2 handshake must finish in read_header_timeout.
+    if config.handshake_timeout() > 0:
+        opts.append(("grpc.server_handshake_timeout_ms", int(config.handshake_timeout() * 1000)))
+    if config.connection_cap():
+        opts.append(("grpc.max_allowed_incoming_connections", config.connection_cap()))
     if ep.permit_without_stream:
         opts.append(("grpc.keepalive_permit_without_calls", 1))
     if config.max_concurrent_streams:
@@ -68,13 +113,16 @@ def server_options(config: GrpcProtocolConfig) -> list[tuple[str, int]]:
 
 async def start_grpc_server(
     name: str,
-    config: GrpcProtocolConfig,
+    config: GrpcServerSettings,
     base_dir: Path,
     handlers: Sequence[grpc.GenericRpcHandler],
     auth: BearerAuth | None,
+    limiter: MemoryLimiter | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """Bind `config.endpoint` (TLS when configured), serve `handlers`, return (server, bound port)."""
-    interceptors = [BearerTokenInterceptor(auth, name)] if auth else []
+    interceptors: list[grpc.aio.ServerInterceptor] = [BearerTokenInterceptor(auth, name)] if auth else []
+    if limiter is not None and limiter.limit_bytes:
+        interceptors.append(MemoryLimitInterceptor(limiter))
     server = grpc.aio.server(options=server_options(config), interceptors=interceptors)
     server.add_generic_rpc_handlers(tuple(handlers))
     if config.tls:
@@ -90,10 +138,12 @@ async def start_grpc_server(
 class GrpcReceiver:
     """Base of the gRPC receivers: binds per its config, serves `handlers()`, stops gracefully."""
 
-    def __init__(self, name: str, config: GrpcProtocolConfig, base_dir: Path) -> None:
+    def __init__(self, name: str, config: GrpcServerSettings, base_dir: Path,
+                 limiter: MemoryLimiter | None = None) -> None:
         self.name = name
         self.config = config
         self._base_dir = base_dir
+        self._limiter = limiter
         self._server: grpc.aio.Server | None = None
         self.port = 0
 
@@ -102,8 +152,8 @@ class GrpcReceiver:
         raise NotImplementedError
 
     def auth(self) -> BearerAuth | None:
-        """Bearer-token check for every call, or None."""
-        return None
+        """Bearer-token check for every call (the server block's `auth`), or None."""
+        return BearerAuth.from_config(self.config.auth)
 
     async def start(self) -> None:
         """Bind and start serving; `port` is the bound port (useful with port 0).
@@ -111,7 +161,7 @@ class GrpcReceiver:
         gzip-compressed requests are accepted without configuration (gRPC decompresses them).
         """
         self._server, self.port = await start_grpc_server(self.name, self.config, self._base_dir, self.handlers(),
-                                                          self.auth())
+                                                          self.auth(), self._limiter)
 
     @property
     def endpoint(self) -> str:

@@ -14,9 +14,10 @@ import grpc
 
 from tailhouse.pipeline.errors import ExportError
 
-from ..auth import BearerAuth
 from ..config import GrpcProtocolConfig
 from ..intake import Intake
+from ..item_limits import ItemLimiter, export_within_limits
+from ..memory_limiter import MemoryLimiter
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
 from .grpc_server import GrpcReceiver
 from .retry_hints import abort_export_error
@@ -32,10 +33,10 @@ SERVICES = {
 Handler = Callable[[bytes, grpc.aio.ServicerContext], Awaitable[bytes]]
 
 
-def _export_handler(intake: Intake, signal: Signal) -> Handler:
+def _export_handler(intake: Intake, signal: Signal, item_limiter: ItemLimiter | None = None) -> Handler:
     async def export(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         try:
-            parsed = await intake.export(signal, request)
+            parsed = await export_within_limits(intake, item_limiter, signal, request)
         except InvalidRequest as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except ExportError as exc:
@@ -48,9 +49,11 @@ def _export_handler(intake: Intake, signal: Signal) -> Handler:
 class OtlpGrpcReceiver(GrpcReceiver):
     """Serves the OTLP gRPC services for the signals whose pipelines use this receiver."""
 
-    def __init__(self, name: str, config: GrpcProtocolConfig, intake: Intake, base_dir: Path = Path(".")) -> None:
-        super().__init__(name, config, base_dir)
+    def __init__(self, name: str, config: GrpcProtocolConfig, intake: Intake, base_dir: Path = Path("."),
+                 limiter: MemoryLimiter | None = None, item_limiter: ItemLimiter | None = None) -> None:
+        super().__init__(name, config, base_dir, limiter)
         self._intake = intake
+        self._item_limiter = item_limiter
 
     @property
     def scheme(self) -> str:
@@ -59,10 +62,8 @@ class OtlpGrpcReceiver(GrpcReceiver):
     def handlers(self) -> list[grpc.GenericRpcHandler]:
         return [
             grpc.method_handlers_generic_handler(
-                SERVICES[signal], {"Export": grpc.unary_unary_rpc_method_handler(_export_handler(self._intake, signal))}
+                SERVICES[signal],
+                {"Export": grpc.unary_unary_rpc_method_handler(_export_handler(self._intake, signal, self._item_limiter))},
             )
             for signal in self._intake.signals()
         ]
-
-    def auth(self) -> BearerAuth | None:
-        return BearerAuth.from_config(self.config.auth)

@@ -12,6 +12,7 @@ JSON, 503 with Retry-After when storage is unavailable (the client retries).
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import logging
 from dataclasses import dataclass
@@ -23,12 +24,15 @@ from aiohttp import web
 
 from tailhouse.pipeline.errors import ExportError
 
-from ..auth import BearerAuth, server_ssl_context
+from ..auth import BearerAuth
 from ..config import CorsConfig, HttpProtocolConfig
 from ..intake import Intake
+from ..item_limits import ItemLimiter, export_within_limits
+from ..memory_limiter import MemoryLimiter, MemoryLimitExceeded
 from ..otlp_json import request_from_json, response_to_json, status_bytes
 from ..otlp_requests import InvalidRequest, Signal, response_bytes
 from .compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
+from .http_server import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
 from .retry_hints import retry_after_header
 
 log = logging.getLogger(__name__)
@@ -99,11 +103,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class OtlpHttpReceiver:
     """Serves OTLP/HTTP for the signals whose pipelines use this receiver."""
 
-    def __init__(self, name: str, config: HttpProtocolConfig, intake: Intake, base_dir: Path = Path(".")) -> None:
+    def __init__(self, name: str, config: HttpProtocolConfig, intake: Intake, base_dir: Path = Path("."),
+                 limiter: MemoryLimiter | None = None, item_limiter: ItemLimiter | None = None) -> None:
         self.name = name
+        self._item_limiter = item_limiter
         self.config = config
         self._intake = intake
         self._base_dir = base_dir
+        self._limiter = limiter or MemoryLimiter(0)
+        self.guard: ConnectionGuard | None = None
         self._auth = BearerAuth.from_config(config.auth)
         self._cors = Cors(config.cors) if config.cors and config.cors.allowed_origins else None
         self._runner: web.AppRunner | None = None
@@ -121,7 +129,7 @@ class OtlpHttpReceiver:
     def build_app(self) -> web.Application:
         """The aiohttp application (routes for the signals this receiver feeds)."""
         # aiohttp refuses bodies over client_max_size with 413 before we read them.
-        app = web.Application(client_max_size=self.config.max_request_body_size, middlewares=[self._cors_middleware])
+        app, self.guard = guarded_app(self.name, self.config, [self._cors_middleware])
         for signal in self._intake.signals():
             app.router.add_post(PATHS[signal], self._export_handler(signal))
             if self._cors:
@@ -130,15 +138,10 @@ class OtlpHttpReceiver:
 
     async def start(self) -> None:
         """Bind and start serving; `port` is the bound port (useful with port 0)."""
-        ssl_ctx = server_ssl_context(self.config.tls, self._base_dir) if self.config.tls else None
+        app = self.build_app()
+        assert self.guard is not None
         # auto_decompress off: `compression.decompress` applies our size cap and supported codings.
-        self._runner = web.AppRunner(self.build_app(), access_log=None, auto_decompress=False)
-        await self._runner.setup()
-        host, _, port = self.config.endpoint.rpartition(":")
-        site = web.TCPSite(self._runner, host, int(port), ssl_context=ssl_ctx)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else int(port)
+        self._runner, self.port = await serve(app, self.guard, self._base_dir, auto_decompress=False)
 
     async def stop(self, grace: float) -> None:
         """Stop accepting; requests in flight get `grace` seconds to finish."""
@@ -178,12 +181,22 @@ class OtlpHttpReceiver:
             return _status(415, grpc.StatusCode.INVALID_ARGUMENT,
                            f"unsupported Content-Type {request.content_type!r}: use {PROTOBUF} or {JSON}", enc)
         limit = self.config.max_request_body_size
+        held = 0
         try:
-            raw = await request.read()
-            data = decompress(request.headers.get("Content-Encoding", ""), raw, limit)
-            if as_json:
-                data = request_from_json(signal, data)
-            parsed = await self._intake.export(signal, data)
+            # Reserve the announced size before reading, the decoded size once known.
+            held = self._acquire(request.content_length or 0, 0)
+            raw = await read_body(request)
+            held = self._acquire(len(raw), held)
+            data = await asyncio.to_thread(self._decode, signal, request.headers.get("Content-Encoding", ""), raw,
+                                           limit, as_json)
+            # The request keeps its body cached, so a decoded copy is held on top of it.
+            held = self._acquire(len(raw) + (len(data) if data is not raw else 0), held)
+            parsed = await export_within_limits(self._intake, self._item_limiter, signal, data)
+        except MemoryLimitExceeded as exc:
+            return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc,
+                           headers={"Retry-After": str(int(exc.retry_after))})
+        except BodyTimeout as exc:
+            return _status(408, grpc.StatusCode.DEADLINE_EXCEEDED, str(exc), enc, headers={"Connection": "close"})
         except (web.HTTPRequestEntityTooLarge, BodyTooLarge) as exc:
             message = str(exc) if isinstance(exc, BodyTooLarge) else f"request body is more than the limit of {limit} bytes"
             return _status(413, grpc.StatusCode.RESOURCE_EXHAUSTED, message, enc)
@@ -195,7 +208,29 @@ class OtlpHttpReceiver:
             if exc.retryable:
                 return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc, headers=retry_after_header(exc))
             return _status(400, grpc.StatusCode.INVALID_ARGUMENT, str(exc), enc)
+        finally:
+            self._limiter.release(held)
         body = response_bytes(signal, parsed)
         if as_json:
             body = response_to_json(signal, body)
         return web.Response(status=200, body=body, content_type=enc.content_type)
+
+    def _acquire(self, nbytes: int, held: int) -> int:
+        """Grow this request's reservation to `nbytes`; returns what is now held."""
+        if nbytes <= held:
+            return held
+        if not self._limiter.try_acquire(nbytes - held, held):
+            raise MemoryLimitExceeded(f"over the memory limit ({self._limiter.in_flight} request bytes in flight, "
+                                      f"cap {self._limiter.limit_bytes}); retry later")
+        return nbytes
+
+    @staticmethod
+    def _decode(signal: Signal, encoding: str, raw: bytes, limit: int, as_json: bool) -> bytes:
+        """Decompress and (for JSON) convert to protobuf: run off the event loop, which every receiver shares."""
+        data = decompress(encoding, raw, limit)
+        if not as_json:
+            return data
+        try:
+            return request_from_json(signal, data)
+        except RecursionError:
+            raise InvalidRequest("request body is JSON nested too deeply to decode") from None

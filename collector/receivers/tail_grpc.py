@@ -18,7 +18,8 @@ from tailhouse.pipeline.errors import ExportError
 from tailhouse.tail.v1 import tail_pb2
 
 from ..auth import BearerAuth
-from ..config import TailGrpcConfig
+from ..config import AuthConfig, TailGrpcConfig
+from ..memory_limiter import MemoryLimiter
 from ..tail.intake import NoItemStored, TailIntake
 from ..tail.proto_items import trace_item_from_proto
 from .grpc_server import GrpcReceiver
@@ -32,10 +33,10 @@ SERVICE = tail_pb2.DESCRIPTOR.services_by_name["TailService"].full_name
 class TailGrpcReceiver(GrpcReceiver):
     """Serves TailService.Export."""
 
-    def __init__(self, name: str, config: TailGrpcConfig, bearer_token: str, intake: TailIntake,
-                 base_dir: Path = Path(".")) -> None:
-        super().__init__(name, config, base_dir)
-        self._token = bearer_token
+    def __init__(self, name: str, config: TailGrpcConfig, auth: AuthConfig | None, intake: TailIntake,
+                 base_dir: Path = Path("."), limiter: MemoryLimiter | None = None) -> None:
+        super().__init__(name, config, base_dir, limiter)
+        self._auth = BearerAuth.from_config(auth)
         self._intake = intake
 
     def handlers(self) -> list[grpc.GenericRpcHandler]:
@@ -43,7 +44,7 @@ class TailGrpcReceiver(GrpcReceiver):
         return [grpc.method_handlers_generic_handler(SERVICE, {"Export": handler})]
 
     def auth(self) -> BearerAuth | None:
-        return BearerAuth(self._token) if self._token else None
+        return self._auth
 
     async def _export(self, request: bytes, context: grpc.aio.ServicerContext) -> bytes:
         try:

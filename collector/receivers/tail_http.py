@@ -10,18 +10,21 @@ large (as sent or once decompressed), 400 undecodable or not an array (or no ite
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
-import zlib
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from tailhouse.pipeline.errors import ExportError
 
-from ..config import TailHttpConfig
+from ..auth import BearerAuth
+from ..config import AuthConfig, TailHttpConfig
+from ..memory_limiter import MemoryLimiter, MemoryLimitExceeded
 from ..tail.intake import NoItemStored, TailIntake
+from .compression import BodyTooLarge, CorruptBody, gunzip
+from .http_server import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
+from .json_limits import JsonTooDeep, loads_bounded
 from .retry_hints import retry_after_header
 
 log = logging.getLogger(__name__)
@@ -39,16 +42,13 @@ class RequestRefused(Exception):
         self.headers = headers or {}
 
 
-def check_bearer(header: str | None, token: str) -> None:
-    """Raise 401 unless `header` is `Bearer <token>` (compared in constant time)."""
-    if not token:
+def check_bearer(header: str | None, auth: BearerAuth | None) -> None:
+    """Raise 401 unless `header` is `Bearer <token>` (compared in constant time); no-op without auth."""
+    if auth is None:
         return
-    challenge = {"WWW-Authenticate": 'Bearer realm="tailhouse"'}
-    if not header:
-        raise RequestRefused(401, "missing Authorization header (expected: Bearer <token>)", challenge)
-    scheme, _, given = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise RequestRefused(401, "invalid bearer token", challenge)
+    problem = auth.check(header)
+    if problem:
+        raise RequestRefused(401, problem, {"WWW-Authenticate": 'Bearer realm="tailhouse"'})
 
 
 def check_content_type(value: str | None) -> None:
@@ -67,16 +67,12 @@ def decode_body(raw: bytes, encoding: str | None, limit: int) -> bytes:
         return raw
     if enc not in ("gzip", "x-gzip"):
         raise RequestRefused(415, f"unsupported Content-Encoding {enc!r}: send gzip or no encoding")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
-        out = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise RequestRefused(400, f"body is not valid gzip: {exc}") from exc
-    if len(out) > limit:
-        raise RequestRefused(413, f"body is larger than {limit} bytes once decompressed")
-    if not inflater.eof:
-        raise RequestRefused(400, "body is not valid gzip: truncated stream")
-    return out
+        return gunzip(raw, limit)
+    except BodyTooLarge as exc:
+        raise RequestRefused(413, f"body is larger than {limit} bytes once decompressed") from exc
+    except CorruptBody as exc:
+        raise RequestRefused(400, str(exc)) from exc
 
 
 def _refuse_constant(name: str) -> Any:
@@ -86,7 +82,9 @@ def _refuse_constant(name: str) -> Any:
 def parse_items(body: bytes) -> list[Any]:
     """The TraceItems of a body: a JSON array (400 if it is not valid JSON or not an array)."""
     try:
-        value = json.loads(body, parse_constant=_refuse_constant)
+        value = loads_bounded(body, parse_constant=_refuse_constant)
+    except JsonTooDeep as exc:
+        raise RequestRefused(400, f"body is not accepted: {exc}") from exc
     except UnicodeDecodeError as exc:
         raise RequestRefused(400, f"body is not UTF-8: {exc}") from exc
     except ValueError as exc:
@@ -100,35 +98,34 @@ def parse_items(body: bytes) -> list[Any]:
 class TailHttpReceiver:
     """aiohttp server for POST /v1/tail."""
 
-    def __init__(self, name: str, config: TailHttpConfig, bearer_token: str, intake: TailIntake,
-                 shutdown_timeout: float = 30.0) -> None:
+    def __init__(self, name: str, config: TailHttpConfig, auth: AuthConfig | None, intake: TailIntake,
+                 shutdown_timeout: float = 30.0, base_dir: Path = Path("."),
+                 limiter: MemoryLimiter | None = None) -> None:
         self.name = name
         self.config = config
-        self._token = bearer_token
+        self._auth = BearerAuth.from_config(auth)
         self._intake = intake
         self._shutdown_timeout = shutdown_timeout
+        self._base_dir = base_dir
+        self._limiter = limiter or MemoryLimiter(0)
         self._runner: web.AppRunner | None = None
+        self.guard: ConnectionGuard | None = None
         self.port = 0
 
     async def start(self) -> None:
         """Bind and serve; `port` is the bound port (useful with port 0)."""
         # The body is read and decompressed by hand, so limits hold for compressed bodies too.
-        app = web.Application(client_max_size=self.config.max_request_body_size)
+        app, self.guard = guarded_app(self.name, self.config)
         app.router.add_post(PATH, self._handle)
         # On stop, requests in flight get shutdown_timeout to be stored and acknowledged.
-        self._runner = web.AppRunner(app, access_log=None, auto_decompress=False,
-                                     shutdown_timeout=self._shutdown_timeout)
-        await self._runner.setup()
-        host, _, port = self.config.endpoint.rpartition(":")
-        site = web.TCPSite(self._runner, host, int(port))
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else int(port)
+        self._runner, self.port = await serve(app, self.guard, self._base_dir, auto_decompress=False,
+                                              shutdown_timeout=self._shutdown_timeout)
 
     @property
     def endpoint(self) -> str:
         host = self.config.endpoint.rpartition(":")[0]
-        return f"http://{host}:{self.port}{PATH}"
+        scheme = "https" if self.config.tls else "http"
+        return f"{scheme}://{host}:{self.port}{PATH}"
 
     async def stop(self, grace: float) -> None:
         """Stop accepting; requests in flight get the shutdown timeout to be stored and answered."""
@@ -136,11 +133,22 @@ class TailHttpReceiver:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
+        held = 0
         try:
-            items = await self._read(request)
+            check_bearer(request.headers.get("Authorization"), self._auth)
+            check_content_type(request.headers.get("Content-Type"))
+            held = self._acquire(request.content_length or 0, held)
+            raw = await self._read(request)
+            held = self._acquire(len(raw), held)
+            encoding = request.headers.get("Content-Encoding")
+            limit = self.config.max_request_body_size
+            # Inflating and parsing up to max_request_body_size of JSON would stall the event loop.
+            items = await asyncio.to_thread(lambda: parse_items(decode_body(raw, encoding, limit)))
             result = await self._intake.export(items)
         except RequestRefused as exc:
             return _error(exc.status, exc.message, exc.headers)
+        except MemoryLimitExceeded as exc:
+            return _error(503, str(exc), {"Retry-After": str(int(exc.retry_after))})
         except NoItemStored as exc:
             return web.json_response({"error": str(exc), **exc.result.as_dict()}, status=400)
         except ExportError as exc:
@@ -148,24 +156,29 @@ class TailHttpReceiver:
             if exc.retryable:
                 return _error(503, f"storage unavailable, retry later: {exc}", retry_after_header(exc))
             return _error(400, f"storage refused the data: {exc}")
+        finally:
+            self._limiter.release(held)
         return web.json_response(result.as_dict())
 
-    async def _read(self, request: web.Request) -> list[Any]:
-        check_bearer(request.headers.get("Authorization"), self._token)
-        check_content_type(request.headers.get("Content-Type"))
+    def _acquire(self, nbytes: int, held: int) -> int:
+        """Grow this request's reservation to `nbytes`; returns what is now held."""
+        if nbytes <= held:
+            return held
+        if not self._limiter.try_acquire(nbytes - held, held):
+            raise MemoryLimitExceeded(f"over the memory limit ({self._limiter.in_flight} request bytes in flight, "
+                                      f"cap {self._limiter.limit_bytes}); retry later")
+        return nbytes
+
+    async def _read(self, request: web.Request) -> bytes:
         limit = self.config.max_request_body_size
         if request.content_length is not None and request.content_length > limit:
             raise RequestRefused(413, f"body of {request.content_length} bytes is larger than the limit of {limit}")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await request.content.read(65536):
-            size += len(chunk)
-            if size > limit:
-                raise RequestRefused(413, f"body is larger than the limit of {limit} bytes")
-            chunks.append(chunk)
-        encoding = request.headers.get("Content-Encoding")
-        # Inflating and parsing up to max_request_body_size of JSON would stall the event loop.
-        return await asyncio.to_thread(lambda: parse_items(decode_body(b"".join(chunks), encoding, limit)))
+        try:
+            return await read_body(request)
+        except web.HTTPRequestEntityTooLarge:
+            raise RequestRefused(413, f"body is larger than the limit of {limit} bytes") from None
+        except BodyTimeout as exc:
+            raise RequestRefused(408, str(exc), {"Connection": "close"}) from exc
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

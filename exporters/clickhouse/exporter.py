@@ -408,10 +408,13 @@ def replay_dead_letters(client: Client, database: str, store: DeadLetterStore, i
     for letter in store.list():
         if ids and letter.id not in ids:
             continue
-        target = LANDING_TARGETS[letter.kind]
-        body = store.payload(letter)
-        settings = {**insert_settings_for(target, body, f"deadletter-{letter.id}"), **(extra_settings or {})}
+        target = LANDING_TARGETS.get(letter.kind)
+        if target is None:  # a bad entry is skipped with a message; the others are still replayed
+            results.append(ReplayResult(letter, f"unknown kind {letter.kind!r}; skipped"))
+            continue
         try:
+            body = store.payload(letter)
+            settings = {**insert_settings_for(target, body, f"deadletter-{letter.id}"), **(extra_settings or {})}
             client.raw_insert(f"`{database}`.{target.table}", None, body, settings, target.fmt)
         except Exception as exc:  # reported per dead letter; the others are still tried
             results.append(ReplayResult(letter, _first_line(exc)))

@@ -8,6 +8,7 @@ place on the next start.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -61,6 +62,81 @@ def schema_statements(db: str, options: TableOptions) -> list[str]:
     return stmts
 
 
+class SchemaObjectMissing(RuntimeError):
+    """An object an applied migration created is gone and could not be recreated."""
+
+
+_CREATE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|(?:MATERIALIZED\s+)?VIEW|DICTIONARY)\s+"
+                     r"(?:IF\s+NOT\s+EXISTS\s+)?`?\w+`?\.`?(\w+)`?", re.IGNORECASE)
+_DROP = re.compile(r"^\s*DROP\s+(?:TABLE|VIEW|DICTIONARY)\s+(?:IF\s+EXISTS\s+)?`?\w+`?\.`?(\w+)`?", re.IGNORECASE)
+_ALTER = re.compile(r"^\s*ALTER\s+TABLE\s+`?\w+`?\.`?(\w+)`?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SchemaObject:
+    """A table or view the applied migrations leave in the database, and how to recreate it."""
+
+    name: str
+    version: int
+    statements: tuple[str, ...]  # the CREATE, then later ALTERs of the same object
+
+
+def expected_objects(db: str, options: TableOptions, versions: set[int]) -> dict[str, SchemaObject]:
+    """Objects that migrations `versions` created and no later one of them dropped, in creation order."""
+    found: dict[str, SchemaObject] = {}
+    for m in sorted(MIGRATIONS, key=lambda m: m.version):
+        if m.version not in versions:
+            continue
+        for stmt in m.statements(db, options):
+            if created := _CREATE.match(stmt):
+                found.pop(created.group(1), None)
+                found[created.group(1)] = SchemaObject(created.group(1), m.version, (stmt,))
+            elif dropped := _DROP.match(stmt):
+                found.pop(dropped.group(1), None)
+            elif (altered := _ALTER.match(stmt)) and altered.group(1) in found:
+                obj = found[altered.group(1)]
+                found[obj.name] = SchemaObject(obj.name, obj.version, (*obj.statements, stmt))
+    return found
+
+
+def applied_versions(client: CommandClient, db: str) -> set[int]:
+    """Versions recorded in `db`.schema_migrations."""
+    return {int(r[0]) for r in client.query(f"SELECT version FROM `{db}`.schema_migrations").result_rows}  # type: ignore[attr-defined]
+
+
+def missing_objects(client: CommandClient, db: str, options: TableOptions | None = None) -> list[SchemaObject]:
+    """Objects applied migrations created that are no longer in `db` (a dropped table or view)."""
+    present = {str(r[0]) for r in client.query(  # type: ignore[attr-defined]
+        "SELECT name FROM system.tables WHERE database = %(db)s", parameters={"db": db}).result_rows}
+    if "schema_migrations" not in present:
+        return [SchemaObject("schema_migrations", 0, ())] if present else []
+    expected = expected_objects(db, options or TableOptions(), applied_versions(client, db))
+    return [obj for name, obj in expected.items() if name not in present]
+
+
+def describe_missing(db: str, missing: list[SchemaObject]) -> str:
+    """`db.name (migration N)` for each missing object."""
+    return ", ".join(f"{db}.{o.name} (migration {o.version})" for o in missing)
+
+
+def restore_missing_objects(client: CommandClient, db: str, options: TableOptions, run: Callable[[str], None]) -> list[str]:
+    """Recreate objects of applied migrations that are gone (a `DROP TABLE events` is otherwise a
+    permanent outage: every insert fails and the migration counts as applied). Returns their names;
+    raises SchemaObjectMissing naming them when they cannot be recreated."""
+    missing = missing_objects(client, db, options)
+    if not missing:
+        return []
+    what = describe_missing(db, missing)
+    log.warning("schema objects missing from %s: %s; recreating them", db, what)
+    try:
+        for obj in missing:
+            for stmt in obj.statements:
+                run(stmt)
+    except Exception as exc:  # any ClickHouse error: report which objects, and why
+        raise SchemaObjectMissing(f"schema objects missing and not recreated: {what}: {exc}") from exc
+    return [o.name for o in missing]
+
+
 def migrate(client: CommandClient, db: str, options: TableOptions,
             rewrite: Callable[[str], list[str]] | None = None) -> list[int]:
     """Apply the migrations not yet recorded in `db`.schema_migrations; return the versions applied.
@@ -79,7 +155,8 @@ def migrate(client: CommandClient, db: str, options: TableOptions,
         f"CREATE TABLE IF NOT EXISTS `{db}`.schema_migrations "
         "(version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version"
     )
-    done = {int(r[0]) for r in client.query(f"SELECT version FROM `{db}`.schema_migrations").result_rows}
+    restore_missing_objects(client, db, options, run)
+    done = applied_versions(client, db)
     applied: list[int] = []
     # By version, whatever order the list was assembled in (migrations are added on parallel branches).
     for m in sorted(MIGRATIONS, key=lambda m: m.version):
