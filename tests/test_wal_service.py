@@ -16,7 +16,8 @@ from tailhouse.pipeline.wal.format import HEADER
 def test_a_damaged_record_costs_only_itself_and_is_reported(tmp_path: Path) -> None:
     # writes through the admin endpoint make the outage
     config = DEFAULT_CONFIG.replace("      endpoint: 127.0.0.1:{admin_port}\n",
-                                    "      endpoint: 127.0.0.1:{admin_port}\n      allow_writes: true\n")
+                                    "      endpoint: 127.0.0.1:{admin_port}\n      allow_writes: true\n"
+                                    ).replace("shutdown_timeout: 20s", "shutdown_timeout: 1s")
     svc = start_service(tmp_path, config)
     name = f"damage-{uuid.uuid4().hex[:8]}"
     requests = [trace_request(name, f"{name}-{r}", 5) for r in range(3)]
