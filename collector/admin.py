@@ -20,25 +20,27 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
 
 from .metrics import exposition
+from .query import check_param_name, output_format, statement_format, statement_params
 
 if TYPE_CHECKING:
     from .service import Service
 
 log = logging.getLogger(__name__)
 
-QUERY_FORMATS = {
-    "table": "PrettyCompactMonoBlock",
-    "tsv": "TabSeparatedWithNames",
-    "jsoneachrow": "JSONEachRow",
-}
-
 
 def clickhouse_format(name: str) -> str:
-    """ClickHouse output format for a `tailhouse sql --format` name (case-insensitive)."""
-    try:
-        return QUERY_FORMATS[name.lower()]
-    except KeyError:
-        raise ValueError(f"unknown format {name!r} (use table, TSV or JSONEachRow)") from None
+    """ClickHouse output format for a `tailhouse sql --format` name: any ClickHouse format, or `table`."""
+    return output_format(name, stdout_is_terminal=True)
+
+
+def query_options(request: web.Request) -> tuple[str, dict[str, str]]:
+    """Output format and `{name:Type}` parameters of POST /query, spelled as ClickHouse's HTTP interface does.
+
+    `?format=NAME` (default: a table) and `?param_NAME=VALUE`; a FORMAT clause in the SQL wins.
+    """
+    fmt = clickhouse_format(request.query.get("format", "table"))
+    params = {check_param_name(k[len("param_"):]): v for k, v in request.query.items() if k.startswith("param_")}
+    return fmt, params
 
 
 class AdminServer:
@@ -92,14 +94,14 @@ class AdminServer:
         if not sql.strip():
             return web.json_response({"error": "empty query: send the SQL as the request body"}, status=400)
         try:
-            fmt = clickhouse_format(request.query.get("format", "table"))
+            fmt, params = query_options(request)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         exporter = self._service.query_exporter()
         if exporter is None:
             return web.json_response({"error": "no clickhouse exporter configured"}, status=503)
         try:
-            body = await asyncio.to_thread(run_sql, exporter.query_client(), sql, fmt)
+            body = await asyncio.to_thread(run_sql, exporter.query_client(), sql, fmt, params)
         except Exception as exc:
             log.info("admin query failed: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
@@ -136,8 +138,14 @@ def replay_result_dict(result: ReplayResult) -> dict[str, object]:
             "stored": not result.error, "error": result.error}
 
 
-def run_sql(client: Client, sql: str, fmt: str) -> bytes:
-    """Run `sql` with the client's default database and return ClickHouse's output in format `fmt`."""
+def run_sql(client: Client, sql: str, fmt: str, params: dict[str, str] | None = None) -> bytes:
+    """Run one statement with the client's default database; ClickHouse's output in `fmt`.
+
+    A FORMAT clause in the statement wins over `fmt`; `params` bind its `{name:Type}` placeholders
+    (values as text, as clickhouse-client sends them).
+    """
     # URLs are common in this data; "\/" in JSON output is valid but hard to read.
     settings = {"output_format_json_escape_forward_slashes": 0}
-    return bytes(client.raw_query(sql.strip().rstrip(";"), fmt=fmt, settings=settings))
+    statement = sql.strip().rstrip(";")
+    return bytes(client.raw_query(statement, parameters=statement_params(statement, params),
+                                  fmt=statement_format(statement, fmt), settings=settings))
