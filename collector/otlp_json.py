@@ -1,10 +1,17 @@
 """OTLP/JSON ⇄ protobuf bytes, following OTLP's JSON mapping.
 
 OTLP/JSON is the proto3 JSON mapping with three differences this module handles: trace and span
-ids are hex strings (proto3 JSON would use base64), enums are integers (accepted by the proto3
-parser anyway) and field names are lowerCamelCase (also accepted). Unknown fields are ignored, as
-the OTLP spec asks of receivers. The output is the protobuf request the rest of the pipeline
-(validation, batching, the ClickHouse mapping) already understands, so JSON needs no second path.
+ids are hex strings (proto3 JSON would use base64), enums are integers (names are accepted too, as
+proto3 JSON has them) and field names are lowerCamelCase (the original proto names are accepted
+too). Everything else proto3 JSON allows is accepted: 64-bit integers as strings or numbers (also
+`1e3`), doubles as numbers or strings including "NaN", "Infinity" and "-Infinity" (and the bare
+`NaN`/`Infinity` tokens some encoders write), `null` for a default value, base64 bytes with or
+without padding. Unknown fields and unknown enum names are ignored, as the OTLP spec asks of
+receivers. An empty body is an empty request, as it is in protobuf (some senders probe an endpoint
+that way before using it).
+
+The output is the protobuf request the rest of the pipeline (validation, batching, the ClickHouse
+mapping) already understands, so JSON needs no second path.
 """
 
 from __future__ import annotations
@@ -58,8 +65,12 @@ def _hex_ids_to_base64(node: Any, path: str) -> Any:
 
 def request_from_json(signal: Signal, body: bytes) -> bytes:
     """Protobuf bytes of the export request in OTLP/JSON `body`; InvalidRequest when it isn't one."""
+    if not body.strip():
+        return b""
     try:
-        doc = json.loads(body)
+        # Bare NaN/Infinity/-Infinity (not JSON, but written by e.g. Python's json) become the
+        # quoted names proto3 JSON uses for these doubles.
+        doc = json.loads(body, parse_constant=str)
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):
