@@ -102,19 +102,23 @@ class SqlCommand:
 
     def interactive(self, session: Session) -> int:
         """Prompt, run, print, until exit or end of input; history kept in `history_file`."""
-        import readline  # the line editor; only needed on a terminal
-
         try:
-            readline.read_history_file(self.history_file)
-        except FileNotFoundError:
-            pass
-        readline.set_history_length(HISTORY_LENGTH)
-        print("tailhouse sql: statements end at the end of the line" + (" after ;" if self.multiline else "")
-              + " (a trailing \\ continues it); exit or Ctrl-D quits", file=self.err)
+            import readline  # the line editor and history; imported here, only a terminal needs it
+        except ImportError:  # a Python built without it: the prompt works, without editing or history
+            readline = None  # type: ignore[assignment]
+            print("tailhouse sql: no readline in this Python: no line editing or history", file=self.err)
+        if readline is not None:
+            try:
+                readline.read_history_file(self.history_file)
+            except FileNotFoundError:
+                pass
+            readline.set_history_length(HISTORY_LENGTH)
+        how = "a query runs once it ends with ;" if self.multiline else "Enter runs the query (a trailing \\ continues it)"
+        print(f"tailhouse sql: {how}; exit or Ctrl-D quits", file=self.err)
         lines: list[str] = []
         history_start = 0
         while True:
-            if not lines:
+            if not lines and readline is not None:
                 history_start = readline.get_current_history_length()
             try:
                 line = input(CONTINUATION if lines else PROMPT)
@@ -133,7 +137,8 @@ class SqlCommand:
             if continued or is_incomplete(text) or (self.multiline and not ends_statement(text)):
                 continue
             lines = []
-            self._remember(readline, history_start, text)
+            if readline is not None and text.strip():
+                self._remember(readline, history_start, text)
             for statement in split_statements(text):
                 self._run_one(session, statement)
 

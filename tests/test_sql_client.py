@@ -19,7 +19,6 @@ import uuid
 from pathlib import Path
 
 import grpc
-import pytest
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as lsvc
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 
