@@ -12,6 +12,7 @@ JSON, 503 with Retry-After when storage is unavailable (the client retries).
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import logging
 from dataclasses import dataclass
@@ -181,8 +182,8 @@ class OtlpHttpReceiver:
         try:
             raw = await request.read()
             data = decompress(request.headers.get("Content-Encoding", ""), raw, limit)
-            if as_json:
-                data = request_from_json(signal, data)
+            if as_json:  # ~13k spans/s in Python: off the event loop, so other requests keep flowing
+                data = await asyncio.to_thread(request_from_json, signal, data)
             parsed = await self._intake.export(signal, data)
         except (web.HTTPRequestEntityTooLarge, BodyTooLarge) as exc:
             message = str(exc) if isinstance(exc, BodyTooLarge) else f"request body is more than the limit of {limit} bytes"
