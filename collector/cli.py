@@ -12,14 +12,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
-
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING
 
 from .admin import clickhouse_format, run_sql
 from .config import LOG_FORMATS, ClickHouseExporterConfig, Config, load_config
 from .config_loader import ConfigError, parse_duration
 from .logsetup import setup_logging
 from .query import QueryUsageError, check_param_name, output_format
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 log = logging.getLogger("tailhouse")
 
