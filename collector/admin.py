@@ -33,25 +33,27 @@ from .config import AdminConfig
 from .metrics import exposition
 from .receivers.http_server import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
 from .sql_guard import QueryRefused, make_readonly, run_checked
+from .query import check_param_name, output_format, statement_format, statement_params
 
 if TYPE_CHECKING:
     from .service import Service
 
 log = logging.getLogger(__name__)
 
-QUERY_FORMATS = {
-    "table": "PrettyCompactMonoBlock",
-    "tsv": "TabSeparatedWithNames",
-    "jsoneachrow": "JSONEachRow",
-}
-
 
 def clickhouse_format(name: str) -> str:
-    """ClickHouse output format for a `tailhouse sql --format` name (case-insensitive)."""
-    try:
-        return QUERY_FORMATS[name.lower()]
-    except KeyError:
-        raise ValueError(f"unknown format {name!r} (use table, TSV or JSONEachRow)") from None
+    """ClickHouse output format for a `tailhouse sql --format` name: any ClickHouse format, or `table`."""
+    return output_format(name, stdout_is_terminal=True)
+
+
+def query_options(request: web.Request) -> tuple[str, dict[str, str]]:
+    """Output format and `{name:Type}` parameters of POST /query, spelled as ClickHouse's HTTP interface does.
+
+    `?format=NAME` (default: a table) and `?param_NAME=VALUE`; a FORMAT clause in the SQL wins.
+    """
+    fmt = clickhouse_format(request.query.get("format", "table"))
+    params = {check_param_name(k[len("param_"):]): v for k, v in request.query.items() if k.startswith("param_")}
+    return fmt, params
 
 
 def host_allowed(host_header: str, allowed: list[str]) -> bool:
@@ -194,7 +196,7 @@ class AdminServer:
         if not sql.strip():
             return web.json_response({"error": "empty query: send the SQL as the request body"}, status=400)
         try:
-            fmt = clickhouse_format(request.query.get("format", "table"))
+            fmt, params = query_options(request)
         except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         write = request.query.get("write", "") in ("1", "true")
@@ -206,10 +208,10 @@ class AdminServer:
             return web.json_response({"error": "no clickhouse exporter configured"}, status=503)
         try:
             if write:
-                body = await asyncio.to_thread(run_sql, exporter.query_client(), sql, fmt, True)
+                body = await asyncio.to_thread(run_sql, exporter.query_client(), sql, fmt, True, params)
             else:
                 client, settings = await asyncio.to_thread(self._readonly_client)
-                body = await asyncio.to_thread(run_checked, client, sql, fmt, settings)
+                body = await asyncio.to_thread(run_checked, client, sql, fmt, settings, params)
         except QueryRefused as exc:
             log.info("admin query refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=403)
@@ -253,13 +255,14 @@ def replay_result_dict(result: ReplayResult) -> dict[str, object]:
             "stored": not result.error, "error": result.error}
 
 
-def run_sql(client: Client, sql: str, fmt: str, write: bool = False) -> bytes:
-    """Run `sql` with the client's default database and return ClickHouse's output in format `fmt`.
+def run_sql(client: Client, sql: str, fmt: str, write: bool = False, params: dict[str, str] | None = None) -> bytes:
+    """Run one statement with the client's default database and return ClickHouse's output in format `fmt`.
 
     Read-only unless `write` (ClickHouse `readonly=1`; the client is then left read-only);
-    queries that reach outside ClickHouse are refused either way (QueryRefused).
+    queries that reach outside ClickHouse are refused either way (QueryRefused). A FORMAT clause
+    in the statement wins over `fmt`; `params` bind its `{name:Type}` placeholders.
     """
     if not write:
-        return run_checked(client, sql, fmt, make_readonly(client))
+        return run_checked(client, sql, fmt, make_readonly(client), params)
     # URLs are common in this data; "\/" in JSON output is valid but hard to read.
-    return run_checked(client, sql, fmt, {"output_format_json_escape_forward_slashes": 0})
+    return run_checked(client, sql, fmt, {"output_format_json_escape_forward_slashes": 0}, params)

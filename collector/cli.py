@@ -12,11 +12,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .admin import clickhouse_format, run_sql
 from .config import LOG_FORMATS, ClickHouseExporterConfig, Config, load_config
 from .config_loader import ConfigError, parse_duration
 from .logsetup import setup_logging
+from .query import QueryUsageError, check_param_name, output_format
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 log = logging.getLogger("tailhouse")
 
@@ -86,10 +91,11 @@ def _admin_headers(config: Config) -> dict[str, str]:
     return {"Authorization": f"Bearer {auth.bearer_token}"} if auth else {}
 
 
-def _admin_query(config: Config, sql: str, fmt: str, write: bool = False) -> bytes | None:
+def _admin_query(config: Config, sql: str, fmt: str, write: bool = False,
+                 params: dict[str, str] | None = None) -> bytes | None:
     """Ask a running service to run the query; None when no service answers."""
-    params = {"format": fmt, **({"write": "1"} if write else {})}
-    url = f"{_admin_base(config)}/query?" + urllib.parse.urlencode(params)
+    query = {"format": fmt, **({"write": "1"} if write else {}), **{f"param_{k}": v for k, v in (params or {}).items()}}
+    url = f"{_admin_base(config)}/query?" + urllib.parse.urlencode(query)
     req = urllib.request.Request(url, data=sql.encode(), method="POST", headers=_admin_headers(config))
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
@@ -116,38 +122,74 @@ class WritesNotAllowed(PermissionError):
     """`--write` without `allow_writes: true` on the admin config."""
 
 
-def run_query(config: Config, sql: str, fmt: str, write: bool = False) -> bytes:
-    """Query output in `fmt`: through the running service when there is one, else directly.
+class SqlSession:
+    """Runs statements through the running service (it holds the embedded store), else directly.
 
-    Read-only unless `write`, which needs `service.telemetry.admin.allow_writes: true` on either path.
+    Whether a service answers is decided by the first statement; the direct client, once opened,
+    serves the rest of the session.
     """
-    clickhouse_format(fmt)
-    if write and not config.service.telemetry.admin.allow_writes:
-        raise WritesNotAllowed("--write needs service.telemetry.admin.allow_writes: true in the config")
-    out = _admin_query(config, sql, fmt, write)
-    if out is not None:
-        return out
-    from exporters.clickhouse.client import make_client
 
-    exporter = _first_exporter(config)
-    client = make_client(exporter.endpoint, config.chdb_path(exporter), exporter.username, exporter.password,
-                         exporter.timeout, exporter.database)
+    def __init__(self, config: Config, write: bool = False) -> None:
+        """Read-only unless `write`, which needs `service.telemetry.admin.allow_writes: true` on either path."""
+        if write and not config.service.telemetry.admin.allow_writes:
+            raise WritesNotAllowed("--write needs service.telemetry.admin.allow_writes: true in the config")
+        self._config = config
+        self._write = write
+        self._client: Client | None = None
+        self._via_service: bool | None = None
+
+    def run(self, sql: str, fmt: str, params: dict[str, str] | None = None) -> bytes:
+        """ClickHouse's output of one statement in `fmt` (a FORMAT clause in `sql` wins)."""
+        if self._via_service is not False:
+            out = _admin_query(self._config, sql, fmt, self._write, params)
+            if out is not None:
+                self._via_service = True
+                return out
+            self._via_service = False
+        return run_sql(self._direct_client(), sql, fmt, self._write, params)
+
+    def _direct_client(self) -> Client:
+        if self._client is None:
+            from exporters.clickhouse.client import make_client
+
+            exporter = _first_exporter(self._config)
+            self._client = make_client(exporter.endpoint, self._config.chdb_path(exporter), exporter.username,
+                                       exporter.password, exporter.timeout, exporter.database)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def run_query(config: Config, sql: str, fmt: str, params: dict[str, str] | None = None, write: bool = False) -> bytes:
+    """Query output in `fmt`: through the running service when there is one, else directly (read-only unless `write`)."""
+    session = SqlSession(config, write)
     try:
-        return run_sql(client, sql, clickhouse_format(fmt), write)
+        return session.run(sql, clickhouse_format(fmt), params)
     finally:
-        client.close()
+        session.close()
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    from .sql_shell import SqlCommand
+
     config = _load(args.config)
     try:
-        out = run_query(config, args.query, args.format, args.write)
-    except Exception as exc:
-        print(f"tailhouse sql: {str(exc).strip()}", file=sys.stderr)
+        command = SqlCommand.from_args(args, sys.stdin, sys.stdout)
+    except (QueryUsageError, OSError) as exc:
+        print(f"tailhouse sql: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        session = SqlSession(config, args.write)
+    except WritesNotAllowed as exc:
+        print(f"tailhouse sql: {exc}", file=sys.stderr)
         return 1
-    sys.stdout.buffer.write(out)
-    sys.stdout.flush()
-    return 0
+    try:
+        return command.run(session)
+    finally:
+        session.close()
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -169,13 +211,14 @@ def cmd_trace(args: argparse.Namespace) -> int:
     exporter = _first_exporter(config)
     try:
         lookup = trace_lookup(exporter, args.trace_id)
-    except InvalidTraceId as exc:
+        fmt = output_format(args.format, sys.stdout.isatty())
+    except (InvalidTraceId, QueryUsageError) as exc:
         print(f"tailhouse trace: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     try:
         if all(e.startswith("chdb://") for e in lookup.endpoints):
             # One embedded engine holds every shard: through the running service when there is one.
-            out = run_query(config, lookup.sql, args.format)
+            out = run_query(config, lookup.sql, fmt)
         else:
             from exporters.clickhouse.client import make_client
             from collector.config import split_endpoint
@@ -183,7 +226,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             client = FailoverClient(lookup.endpoints, lambda e: make_client(
                 split_endpoint(e)[0], None, exporter.username, exporter.password, exporter.timeout))
             try:
-                out = run_sql(client, lookup.sql, clickhouse_format(args.format))  # type: ignore[arg-type]
+                out = run_sql(client, lookup.sql, fmt)  # type: ignore[arg-type]
             finally:
                 client.close()
     except Exception as exc:
@@ -306,19 +349,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a config file and exit")
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("sql", help="run a query against the configured ClickHouse")
+    p = sub.add_parser(
+        "sql", help="run queries against the configured ClickHouse (as clickhouse-client does)",
+        description="Run SQL against the configured ClickHouse: through the running service when one answers, "
+                    "else directly. The query comes from the argument, --query, --queries-file or stdin; "
+                    "with none of them on a terminal, an interactive prompt opens. "
+                    "--param_NAME=VALUE binds {NAME:Type} placeholders.")
     p.add_argument("--config", required=True)
-    p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
+    p.add_argument("--format", "-f", default=None, metavar="FORMAT",
+                   help="any ClickHouse output format (TSV, TSVWithNames, CSV, JSONEachRow, Pretty, Vertical, "
+                        "Parquet, ...); default: PrettyCompact on a terminal, TSV otherwise. "
+                        "A FORMAT clause in the query wins")
     p.add_argument("--write", action="store_true",
                    help="allow writes (INSERT, DDL); needs service.telemetry.admin.allow_writes: true")
-    p.add_argument("query")
-    p.set_defaults(func=cmd_sql)
+    p.add_argument("--query", "-q", dest="query_option", metavar="SQL", help="the query (same as the argument)")
+    p.add_argument("--queries-file", action="append", metavar="FILE",
+                   help="read statements separated by ; from FILE (repeatable; - is stdin)")
+    p.add_argument("--multiline", "-m", action="store_true",
+                   help="interactive: a query ends with ; rather than at the end of the line")
+    p.add_argument("--ignore-error", action="store_true", help="keep running the next statements after an error")
+    p.add_argument("--history-file", default=None,
+                   help="interactive history (default: $TAILHOUSE_HISTORY_FILE or ~/.tailhouse_history)")
+    p.add_argument("query", nargs="?", help="the query; several statements may be separated by ;")
+    p.set_defaults(func=cmd_sql, params={})
     p = sub.add_parser("schema", help="print the DDL of the configured schema (cluster-aware)")
     p.add_argument("--config", required=True)
     p.set_defaults(func=cmd_schema)
     p = sub.add_parser("trace", help="print a trace's rows in time order (reads the shard that holds it)")
     p.add_argument("--config", required=True)
-    p.add_argument("--format", default="table", help="table (default), TSV or JSONEachRow")
+    p.add_argument("--format", default=None,
+                   help="any ClickHouse output format; default: a table on a terminal, TSV otherwise")
     p.add_argument("--show-shard", action="store_true", help="name the shard read on stderr")
     p.add_argument("trace_id")
     p.set_defaults(func=cmd_trace)
@@ -344,9 +404,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def split_param_args(argv: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Take clickhouse-client's `--param_NAME=VALUE` / `--param_NAME VALUE` out of `argv`."""
+    rest: list[str] = []
+    params: dict[str, str] = {}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg.startswith("--param_"):
+            name, eq, value = arg[len("--param_"):].partition("=")
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise QueryUsageError(f"{arg} needs a value: {arg}=VALUE")
+                i += 1
+                value = argv[i]
+            params[check_param_name(name)] = value
+        else:
+            rest.append(arg)
+        i += 1
+    return rest, params
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tailhouse` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    try:
+        rest, params = split_param_args(sys.argv[1:] if argv is None else argv)
+    except QueryUsageError as exc:
+        parser.error(str(exc))
+    args = parser.parse_args(rest)
+    if params:
+        if args.command != "sql":
+            parser.error("--param_NAME=VALUE belongs to `tailhouse sql`")
+        args.params = params
     return int(args.func(args))
 
 

@@ -1,17 +1,23 @@
 """OTLP/JSON ⇄ protobuf bytes, following OTLP's JSON mapping.
 
 OTLP/JSON is the proto3 JSON mapping with three differences this module handles: trace and span
-ids are hex strings (proto3 JSON would use base64), enums are integers (accepted by the proto3
-parser anyway) and field names are lowerCamelCase (also accepted). Unknown fields are ignored, as
-the OTLP spec asks of receivers. The output is the protobuf request the rest of the pipeline
-(validation, batching, the ClickHouse mapping) already understands, so JSON needs no second path.
+ids are hex strings (proto3 JSON would use base64), enums are integers (names are accepted too, as
+proto3 JSON has them) and field names are lowerCamelCase (the original proto names are accepted
+too). Everything else proto3 JSON allows is accepted: 64-bit integers as strings or numbers (also
+`1e3`), doubles as numbers or strings including "NaN", "Infinity" and "-Infinity" (and the bare
+`NaN`/`Infinity` tokens some encoders write), `null` for a default value, base64 bytes with or
+without padding. Unknown fields and unknown enum names are ignored, as the OTLP spec asks of
+receivers. An empty body is an empty request, as it is in protobuf (some senders probe an endpoint
+that way before using it).
+
+`otlp_json_decode` does the decoding (protobuf's generic `json_format` is several times slower).
+The output is the protobuf request the rest of the pipeline (validation, batching, the ClickHouse
+mapping) already understands, so JSON needs no second path.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import Message
@@ -20,10 +26,8 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
+from .otlp_json_decode import decode
 from .otlp_requests import InvalidRequest, Signal
-
-# Fields that hold ids as bytes (Span, Span.Link, LogRecord, Exemplar); both spellings are valid JSON.
-_ID_FIELDS = frozenset({"traceId", "spanId", "parentSpanId", "trace_id", "span_id", "parent_span_id"})
 
 _REQUESTS: dict[Signal, type[Message]] = {
     Signal.TRACES: trace_pb.ExportTraceServiceRequest,
@@ -37,38 +41,20 @@ _RESPONSES: dict[Signal, type[Message]] = {
 }
 
 
-def _hex_ids_to_base64(node: Any, path: str) -> Any:
-    """Copy of a decoded JSON tree with every id field's hex string turned into base64."""
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key in _ID_FIELDS and isinstance(value, str):
-                try:
-                    raw = bytes.fromhex(value)
-                except ValueError:
-                    raise InvalidRequest(f"{path}.{key}: ids are hex strings in OTLP/JSON, got {value!r}") from None
-                out[key] = base64.b64encode(raw).decode()
-            else:
-                out[key] = _hex_ids_to_base64(value, f"{path}.{key}")
-        return out
-    if isinstance(node, list):
-        return [_hex_ids_to_base64(v, f"{path}[{i}]") for i, v in enumerate(node)]
-    return node
-
-
 def request_from_json(signal: Signal, body: bytes) -> bytes:
     """Protobuf bytes of the export request in OTLP/JSON `body`; InvalidRequest when it isn't one."""
+    if not body.strip():
+        return b""
     try:
-        doc = json.loads(body)
+        # Bare NaN/Infinity/-Infinity (not JSON, but written by e.g. Python's json) become the
+        # quoted names proto3 JSON uses for these doubles.
+        doc = json.loads(body, parse_constant=str)
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise InvalidRequest(f"an OTLP/JSON request is a JSON object, got {type(doc).__name__}")
     msg = _REQUESTS[signal]()
-    try:
-        json_format.ParseDict(_hex_ids_to_base64(doc, "$"), msg, ignore_unknown_fields=True)
-    except json_format.ParseError as exc:
-        raise InvalidRequest(f"not a valid OTLP/JSON {msg.DESCRIPTOR.name}: {exc}") from exc
+    decode(msg, doc)
     return msg.SerializeToString()
 
 

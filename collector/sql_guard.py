@@ -16,6 +16,8 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
+from .query import statement_format, statement_params
+
 # Table functions (and engines used as functions) that touch the filesystem, the network or a process.
 EXTERNAL_FUNCTIONS = frozenset(name.lower() for name in (
     "file", "fileCluster", "url", "urlCluster", "s3", "s3Cluster", "gcs", "cosn", "oss", "azureBlobStorage",
@@ -80,8 +82,13 @@ def make_readonly(client: Client) -> dict[str, str]:
     return {"readonly": "1"}
 
 
-def run_checked(client: Client, sql: str, fmt: str, settings: dict[str, Any]) -> bytes:
-    """Check then run `sql`, returning ClickHouse's output in format `fmt`."""
+def run_checked(client: Client, sql: str, fmt: str, settings: dict[str, Any],
+                params: dict[str, str] | None = None) -> bytes:
+    """Check then run `sql`, returning ClickHouse's output in format `fmt` (a FORMAT clause in it wins).
+
+    `params` bind the statement's `{name:Type}` placeholders (values as text, as clickhouse-client sends them).
+    """
     query = sql.strip().rstrip(";")
     check_query(query)
-    return bytes(client.raw_query(query, fmt=fmt, settings=settings or None))
+    return bytes(client.raw_query(query, parameters=statement_params(query, params),
+                                  fmt=statement_format(query, fmt), settings=settings or None))
