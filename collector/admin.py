@@ -258,7 +258,7 @@ def replay_result_dict(result: ReplayResult) -> dict[str, object]:
 def run_sql(client: Client, sql: str, fmt: str, write: bool = False, params: dict[str, str] | None = None) -> bytes:
     """Run one statement with the client's default database and return ClickHouse's output in format `fmt`.
 
-    Read-only unless `write` (ClickHouse `readonly=1`; the client is then left read-only);
+    Read-only unless `write` (ClickHouse `readonly=2`; the client is then left read-only);
     queries that reach outside ClickHouse are refused either way (QueryRefused). A FORMAT clause
     in the statement wins over `fmt`; `params` bind its `{name:Type}` placeholders.
     """

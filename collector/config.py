@@ -310,7 +310,7 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
 class AdminConfig(HttpServerSettings):
     """The admin endpoint: /health, /stats, /metrics, /flush, /query, /deadletter/replay.
 
-    `/query` runs read-only (ClickHouse `readonly=1`) unless `allow_writes` is set and the caller
+    `/query` runs read-only (ClickHouse `readonly=2`) unless `allow_writes` is set and the caller
     asks for a write (`tailhouse sql --write`). Requests whose Host is neither an IP address,
     `localhost` nor listed in `allowed_hosts`, and requests carrying an Origin not in
     `allowed_origins`, are refused (DNS rebinding, browser pages posting to the port). With `auth`,

@@ -14,13 +14,12 @@ import asyncio
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Protocol
 
-from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
 from .config import ItemLimitsConfig
-from .otlp_requests import InvalidRequest, ParsedRequest, Signal
+from .otlp_requests import ParsedRequest, Signal, decode_request
 
 _REQUESTS = {Signal.TRACES: trace_pb.ExportTraceServiceRequest, Signal.LOGS: logs_pb.ExportLogsServiceRequest,
              Signal.METRICS: metrics_pb.ExportMetricsServiceRequest}
@@ -93,11 +92,7 @@ class ItemLimiter:
 
     def apply(self, signal: Signal, data: bytes) -> LimitResult:
         """Drop the items over the limits; the original bytes when nothing is refused."""
-        cls = _REQUESTS[signal]
-        try:
-            req = cls.FromString(data)
-        except DecodeError as exc:
-            raise InvalidRequest(f"request body is not a valid {cls.DESCRIPTOR.full_name}: {exc}") from exc
+        req = decode_request(_REQUESTS[signal], data)
         accepted = rejected = 0
         reasons: list[str] = []
         for items, what in self._groups(signal, req):

@@ -20,6 +20,10 @@ from tailhouse.pipeline.signals import Signal, otlp_kind
 __all__ = ["InvalidRequest", "ParsedRequest", "Signal", "otlp_kind", "parse_request", "response_bytes"]
 
 
+# upb's default nesting limit for parsing (messages within messages, including AnyValue arrays/kvlists).
+MAX_DEPTH = 100
+
+
 class InvalidRequest(ValueError):
     """The request bytes are not a decodable OTLP export request."""
 
@@ -110,13 +114,22 @@ _PARSERS = {
 }
 
 
+def decode_request(cls: type[Message], data: bytes) -> Message:
+    """One upb parse of `data` as `cls`; InvalidRequest naming the problem when it does not decode."""
+    try:
+        return cls.FromString(data)
+    except DecodeError as exc:
+        if "MaxDepth" in str(exc):
+            # The same limit JSON meets: said in the user's terms, not the parser's.
+            raise InvalidRequest(f"request body is nested too deeply to decode (more than {MAX_DEPTH} levels of "
+                                 f"messages and values)") from exc
+        raise InvalidRequest(f"request body is not a valid {cls.DESCRIPTOR.full_name}: {exc}") from exc
+
+
 def parse_request(signal: Signal, data: bytes) -> ParsedRequest:
     """Validate an export request; raise InvalidRequest when it cannot be decoded at all."""
     cls, check = _PARSERS[signal]
-    try:
-        req = cls.FromString(data)
-    except DecodeError as exc:
-        raise InvalidRequest(f"request body is not a valid {cls.DESCRIPTOR.full_name}: {exc}") from exc
+    req = decode_request(cls, data)
     accepted, rejected, reasons = check(req)
     if not rejected:
         return ParsedRequest(data, accepted, 0)

@@ -1,7 +1,8 @@
 """What `tailhouse sql` and the admin `/query` may run: read-only SQL inside ClickHouse.
 
-Two layers. ClickHouse's own `readonly=1` refuses writes, DDL and setting changes (and the table
-functions that need to create a temporary table). On top, queries that reach outside the
+Two layers. ClickHouse's own `readonly=2` refuses writes and DDL and keeps `readonly` itself from
+being changed, while a query may still carry its own `SETTINGS` (as clickhouse-client users
+expect, e.g. `SETTINGS max_threads = 1`). On top, queries that reach outside the
 database are refused before they run, with a message naming what was found: table functions
 that read or write files, URLs, object stores or other servers, `INTO OUTFILE` and `FROM INFILE`
 (which chDB runs on the service's filesystem even in readonly mode), and `KILL` (allowed in
@@ -70,16 +71,16 @@ def is_chdb(client: Any) -> bool:
 def make_readonly(client: Client) -> dict[str, str]:
     """Turn `client` into a read-only one; returns the settings each query must carry.
 
-    chDB applies settings with SET on the client's own session, and a session in `readonly=1`
+    chDB applies settings with SET on the client's own session, and a session in `readonly=2`
     cannot leave it again: so the read-only client is a dedicated one, set once. A server
     client sends settings with every request, so readonly travels with each query.
     """
     if is_chdb(client):
         # URLs are common in this data; "\/" in JSON output is valid but hard to read.
         client.set_client_setting("output_format_json_escape_forward_slashes", "0")
-        client.set_client_setting("readonly", "1")
+        client.set_client_setting("readonly", "2")
         return {}
-    return {"readonly": "1"}
+    return {"readonly": "2"}
 
 
 def run_checked(client: Client, sql: str, fmt: str, settings: dict[str, Any],

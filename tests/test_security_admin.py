@@ -49,7 +49,7 @@ def _tables(svc: RunningService) -> set[str]:
 
 def test_reads_work_with_the_token(svc: RunningService) -> None:
     status, body = _query(svc, "SELECT count() FROM events")
-    assert (status, body) == (200, b"count()\n3\n")
+    assert (status, body) == (200, b"3\n")  # TSV: TabSeparated, no header (as ClickHouse)
 
 
 @pytest.mark.parametrize("sql, status, says", [
@@ -170,7 +170,7 @@ def test_tailhouse_sql_sends_the_configured_token(svc: RunningService, tmp_path:
     store = tmp_path / "unused-store"
     ok = _cli(_cli_config(tmp_path / "ok.yaml", port, store, f"auth: {{bearer_token: {TOKEN}}}"),
               "--format", "TSV", "SELECT count() FROM events")
-    assert (ok.returncode, ok.stdout) == (0, "count()\n3\n"), ok.stderr
+    assert (ok.returncode, ok.stdout) == (0, "3\n"), ok.stderr
     wrong = _cli(_cli_config(tmp_path / "wrong.yaml", port, store, "auth: {bearer_token: nope}"), "SELECT 1")
     assert wrong.returncode == 1 and "invalid bearer token" in wrong.stderr
     write = _cli(_cli_config(tmp_path / "w.yaml", port, store, f"auth: {{bearer_token: {TOKEN}}}"), "--write",
@@ -194,7 +194,7 @@ def test_tailhouse_sql_on_a_store_no_service_holds_is_read_only(tmp_path: Path) 
         assert outside.returncode == 1 and "file() is refused" in outside.stderr
     denied = _cli(readonly, "--write", "INSERT INTO default.t VALUES (1)")
     assert denied.returncode == 1 and "allow_writes" in denied.stderr
-    assert _cli(readonly, "--format", "TSV", "SELECT count() FROM default.t").stdout == "count()\n0\n"
+    assert _cli(readonly, "--format", "TSV", "SELECT count() FROM default.t").stdout == "0\n"
 
 
 def _free_port() -> int:
