@@ -173,10 +173,10 @@ class AdminServer:
         return f"schema objects missing: {describe_missing(database, missing)} (restart to recreate them)"
 
     def _query_target(self) -> Any:
-        """The exporter `/query` reads: the query exporter, or its first shard (with the shard's database)."""
+        """What `/query` reads: the query exporter's first destination (a sharded one's first shard, with its database)."""
         exporter = self._service.query_exporter()
         assert exporter is not None
-        return exporter.shards[0] if hasattr(exporter, "shards") else exporter
+        return exporter.routes[0].writer
 
     def _readonly_client(self) -> tuple[Client, dict[str, str]]:
         """A client of the query exporter's store kept in ClickHouse readonly mode (made once)."""

@@ -40,6 +40,18 @@ class MemoryLimiter:
         self.in_flight += nbytes
         return True
 
+    def grow(self, nbytes: int, held: int) -> int:
+        """Grow a request's reservation from `held` to `nbytes`; returns what it now holds.
+
+        Raises MemoryLimitExceeded (the receiver answers with its retryable backpressure).
+        """
+        if nbytes <= held:
+            return held
+        if not self.try_acquire(nbytes - held, held):
+            raise MemoryLimitExceeded(f"over the memory limit ({self.in_flight} request bytes in flight, "
+                                      f"cap {self.limit_bytes}); retry later")
+        return nbytes
+
     def release(self, nbytes: int) -> None:
         """Give back what `try_acquire` reserved."""
         self.in_flight = max(0, self.in_flight - nbytes)

@@ -184,13 +184,13 @@ class OtlpHttpReceiver:
         held = 0
         try:
             # Reserve the announced size before reading, the decoded size once known.
-            held = self._acquire(request.content_length or 0, 0)
+            held = self._limiter.grow(request.content_length or 0, 0)
             raw = await read_body(request)
-            held = self._acquire(len(raw), held)
+            held = self._limiter.grow(len(raw), held)
             data = await asyncio.to_thread(self._decode, signal, request.headers.get("Content-Encoding", ""), raw,
                                            limit, as_json)
             # The request keeps its body cached, so a decoded copy is held on top of it.
-            held = self._acquire(len(raw) + (len(data) if data is not raw else 0), held)
+            held = self._limiter.grow(len(raw) + (len(data) if data is not raw else 0), held)
             parsed = await export_within_limits(self._intake, self._item_limiter, signal, data)
         except MemoryLimitExceeded as exc:
             return _status(503, grpc.StatusCode.UNAVAILABLE, str(exc), enc,
@@ -214,15 +214,6 @@ class OtlpHttpReceiver:
         if as_json:
             body = response_to_json(signal, body)
         return web.Response(status=200, body=body, content_type=enc.content_type)
-
-    def _acquire(self, nbytes: int, held: int) -> int:
-        """Grow this request's reservation to `nbytes`; returns what is now held."""
-        if nbytes <= held:
-            return held
-        if not self._limiter.try_acquire(nbytes - held, held):
-            raise MemoryLimitExceeded(f"over the memory limit ({self._limiter.in_flight} request bytes in flight, "
-                                      f"cap {self._limiter.limit_bytes}); retry later")
-        return nbytes
 
     @staticmethod
     def _decode(signal: Signal, encoding: str, raw: bytes, limit: int, as_json: bool) -> bytes:

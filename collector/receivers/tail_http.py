@@ -137,9 +137,9 @@ class TailHttpReceiver:
         try:
             check_bearer(request.headers.get("Authorization"), self._auth)
             check_content_type(request.headers.get("Content-Type"))
-            held = self._acquire(request.content_length or 0, held)
+            held = self._limiter.grow(request.content_length or 0, held)
             raw = await self._read(request)
-            held = self._acquire(len(raw), held)
+            held = self._limiter.grow(len(raw), held)
             encoding = request.headers.get("Content-Encoding")
             limit = self.config.max_request_body_size
             # Inflating and parsing up to max_request_body_size of JSON would stall the event loop.
@@ -159,15 +159,6 @@ class TailHttpReceiver:
         finally:
             self._limiter.release(held)
         return web.json_response(result.as_dict())
-
-    def _acquire(self, nbytes: int, held: int) -> int:
-        """Grow this request's reservation to `nbytes`; returns what is now held."""
-        if nbytes <= held:
-            return held
-        if not self._limiter.try_acquire(nbytes - held, held):
-            raise MemoryLimitExceeded(f"over the memory limit ({self._limiter.in_flight} request bytes in flight, "
-                                      f"cap {self._limiter.limit_bytes}); retry later")
-        return nbytes
 
     async def _read(self, request: web.Request) -> bytes:
         limit = self.config.max_request_body_size

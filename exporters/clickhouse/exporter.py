@@ -159,19 +159,22 @@ class ClickHouseWriter:
 
     async def insert(self, kind: str, payloads: list[bytes], token: str) -> None:
         """Insert `payloads` of `kind` with `token`; raises ExportError (retryable or permanent)."""
+        client = await self._pool.get()
+        try:
+            # Framing copies megabytes: in the worker thread with the insert, off the event loop.
+            await asyncio.to_thread(self._insert, client, kind, payloads, token)
+        except Exception as exc:  # classified: the sender retries or splits
+            raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=is_retryable(exc)) from exc
+        finally:
+            self._pool.put_nowait(client)
+
+    def _insert(self, client: Client, kind: str, payloads: list[bytes], token: str) -> None:
         target = LANDING_TARGETS[kind]
         body = target.frame(payloads)
         settings = insert_settings_for(target, body, token)
         if self.chdb_path is not None:
             settings = with_schema_file(settings, self.chdb_path / "format_schemas")
-        client = await self._pool.get()
-        try:
-            await asyncio.to_thread(client.raw_insert, f"`{self.database}`.{target.table}", None, body, settings,
-                                    target.fmt)
-        except Exception as exc:  # classified: the sender retries or splits
-            raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=is_retryable(exc)) from exc
-        finally:
-            self._pool.put_nowait(client)
+        client.raw_insert(f"`{self.database}`.{target.table}", None, body, settings, target.fmt)
 
     async def dead_letter(self, kind: str, letter_id: str, payload: bytes, items: int, error: str) -> None:
         """Keep one refused request (framed as it would be inserted) for `tailhouse deadletter replay`."""
