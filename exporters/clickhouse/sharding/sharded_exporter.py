@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, cast
@@ -32,7 +34,7 @@ from ..exporter import ClickHouseExporter, ClickHouseWriter, Route
 from ..migrations import migrate
 from .cluster_ddl import EVENTS_INGEST, ClusterLayout, distributed_statements, expand, quote
 from .failover_client import FailoverClient
-from .splitter import split_payload
+from .splitter import Part, split_payload
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +57,38 @@ def _failover_connect(config: ClickHouseExporterConfig, replicas: list[str], chd
     return new_client
 
 
-def _shard_select(shard: int, shards: int) -> Callable[[str, list[bytes]], list[tuple[bytes, int]]]:
+class _SplitCache:
+    """Splits of recent payloads, shared by the shards' readers: each payload is split once, not once per shard.
+
+    Keyed by the payload's bytes (Python caches a bytes object's hash, and the readers of one log
+    share the record objects they take from memory).
+    """
+
+    def __init__(self, shards: int, size: int = 64) -> None:
+        self._shards = shards
+        self._size = size
+        self._parts: OrderedDict[tuple[str, bytes], list[Part]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parts(self, kind: str, payload: bytes) -> list[Part]:
+        key = (kind, payload)
+        with self._lock:
+            found = self._parts.get(key)
+        if found is None:
+            found = split_payload(kind, payload, self._shards)
+            with self._lock:
+                self._parts[key] = found
+                while len(self._parts) > self._size:
+                    self._parts.popitem(last=False)
+        return found
+
+
+def _shard_select(shard: int, cache: _SplitCache) -> Callable[[str, list[bytes]], list[tuple[bytes, int]]]:
     """The rows of `shard` out of a batch's payloads (the intake validated them, so they split)."""
 
     def select(kind: str, payloads: list[bytes]) -> list[tuple[bytes, int]]:
-        out = []
-        for p in payloads:
-            for part in split_payload(kind, p, shards):
-                if part.shard == shard and part.items:
-                    out.append((part.payload, part.items))
-        return out
+        return [(part.payload, part.items) for p in payloads for part in cache.parts(kind, p)
+                if part.shard == shard and part.items]
 
     return select
 
@@ -84,6 +108,7 @@ class ShardedClickHouseExporter(ClickHouseExporter):
         # With a cluster the schema goes out once, ON CLUSTER; without one each shard migrates its own database.
         per_shard_schema = config.create_schema and self.layout is None
         routes: list[Route] = []
+        cache = _SplitCache(len(shards))
         if self.mode == "client":
             for i, shard in enumerate(shards):
                 database = split_endpoint(shard.endpoints[0])[1] or config.database
@@ -93,7 +118,7 @@ class ShardedClickHouseExporter(ClickHouseExporter):
                 writer = ClickHouseWriter(shard_name, cfg, chdb_path_of(shard.endpoints[0]),
                                           DeadLetterStore(dead_letter_dir / f"shard{i + 1}"),
                                           _failover_connect(cfg, shard.endpoints, chdb_path_of))
-                select = _shard_select(i, len(shards)) if len(shards) > 1 else None
+                select = _shard_select(i, cache) if len(shards) > 1 else None
                 routes.append(Route(f"shard{i + 1}", writer, select, stats_name=shard_name))
         else:
             endpoints = [e for s in shards for e in s.endpoints]
