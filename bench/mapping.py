@@ -8,6 +8,7 @@ from a file, one insert per measurement, a fresh deduplication token each time) 
 databases of one embedded ClickHouse engine:
 
 * (m1) `events`: our landing table and the mapping views into `events` (and what hangs off it);
+* (m0) the same with the mapping views before schema migration 4 (`--before`: a same-run before/after);
 * (m2) `exporter`: a minimal view into a table with the OpenTelemetry Collector exporter's
   `otel_traces` / `otel_logs` / `otel_metrics_sum` columns (a narrower row: attributes as
   Map(String, String) of scalar values, no type maps, no `data`);
@@ -16,8 +17,8 @@ databases of one embedded ClickHouse engine:
 Fixed cost = the median time of a 1-request insert; marginal rows/s = the extra rows of a
 `--requests`-request insert over the extra time. The machine may be shared, so compare figures of
 the same run: `*_vs_exporter_schema` is m2's marginal rows/s over m1's (1.0 = as cheap).
-With `--profile` the 1-request and the large insert of m1 print their top ProfileEvents from
-`system.query_log`. The last line is
+With `--profile` the 1-request and the large insert of m1 print the ProfileEvents they added
+(`system.events`; embedded ClickHouse keeps no `system.query_log`). The last line is
 `RESULT traces_fixed_ms=… traces_rows_per_s=… traces_vs_exporter_schema=… logs_… metrics_…`.
 """
 
@@ -216,6 +217,12 @@ def _setup(client, signal: str, mode: str) -> str:  # type: ignore[no-untyped-de
     if mode == "m1":
         migrate(client, mode, TableOptions())
         return f"{mode}.{landing}"
+    if mode == "m0":  # the schema before migration 4: the first mapping views, for a same-run before/after
+        from exporters.clickhouse import migrations
+
+        for stmt in migrations.schema_statements(mode, TableOptions(), up_to=3):
+            client.command(stmt)
+        return f"{mode}.{landing}"
     client.command(f"CREATE DATABASE IF NOT EXISTS {mode}")
     client.command(f"CREATE TABLE {mode}.{landing} (\n  {landing_columns(message)}\n) ENGINE = Null")
     if mode == "m2":
@@ -225,8 +232,8 @@ def _setup(client, signal: str, mode: str) -> str:  # type: ignore[no-untyped-de
 
 
 def _target_table(signal: str, mode: str) -> str | None:
-    if mode == "m1":
-        return "m1.events"
+    if mode in ("m0", "m1"):
+        return f"{mode}.events"
     if mode == "m2":
         return {"traces": "m2.otel_traces", "logs": "m2.otel_logs", "metrics": "m2.otel_metrics_sum"}[signal]
     return None
@@ -320,21 +327,28 @@ def profile_insert(client, ins: "Inserter", table: str, path: Path, label: str) 
             print(f"    {name:45s} {diff[name]:13,}", flush=True)
 
 
-def _child(signal: str, args: argparse.Namespace, queue: "mp.Queue[dict[str, ModeResult]]") -> None:
+def _child(signal: str, args: argparse.Namespace, queue: "mp.Queue[dict[str, ModeResult] | Exception]") -> None:
     with tempfile.TemporaryDirectory() as d:
-        queue.put(measure(signal, args.modes, args.requests, args.singles, args.rounds, args.profile, Path(d)))
+        try:
+            queue.put(measure(signal, args.modes, args.requests, args.singles, args.rounds, args.profile, Path(d)))
+        except Exception as exc:  # hand the failure to the parent rather than leave it waiting
+            queue.put(RuntimeError(f"{signal}: {exc!r}"))
+            raise
 
 
 def run_signal(signal: str, args: argparse.Namespace) -> dict[str, ModeResult]:
     """Measure one signal in a child process (one embedded engine each, memory not shared)."""
     ctx = mp.get_context("spawn")
-    q: mp.Queue[dict[str, ModeResult]] = ctx.Queue()
+    q: mp.Queue[dict[str, ModeResult] | Exception] = ctx.Queue()
     p = ctx.Process(target=_child, args=(signal, args, q))
     p.start()
     try:
-        return q.get(timeout=1800)
+        result = q.get(timeout=1800)
     finally:
         p.join()
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def main() -> None:
@@ -343,9 +357,10 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=100, help="1,000-item requests in the large insert (>= 100)")
     ap.add_argument("--singles", type=int, default=5, help="1-request inserts per round")
     ap.add_argument("--rounds", type=int, default=2, help="rounds of (singles, one large insert) per mode")
-    ap.add_argument("--profile", action="store_true", help="print m1's top ProfileEvents from system.query_log")
+    ap.add_argument("--profile", action="store_true", help="print the ProfileEvents of an m1 insert of 1 and of --requests requests")
+    ap.add_argument("--before", action="store_true", help="also measure (m0), the mapping before migration 4")
     args = ap.parse_args()
-    args.modes = ["m1", "m2", "m3"]
+    args.modes = ["m1", "m2", "m3"] + (["m0"] if args.before else [])
     fields: list[str] = []
     for signal in args.signal or SIGNALS:
         res = run_signal(signal, args)
@@ -354,6 +369,12 @@ def main() -> None:
             r = res[m]
             print(f"{signal:8s} ({m}) {label:30s} fixed {r.fixed_ms:7.1f} ms/insert   marginal {r.rows_per_s:11,.0f} "
                   f"rows/s   ({args.requests} requests: {r.big_ms:,.0f} ms)", flush=True)
+        if "m0" in res:
+            r = res["m0"]
+            print(f"{signal:8s} (m0) {'before migration 4':30s} fixed {r.fixed_ms:7.1f} ms/insert   marginal "
+                  f"{r.rows_per_s:11,.0f} rows/s   ({args.requests} requests: {r.big_ms:,.0f} ms)", flush=True)
+            print(f"{signal:8s} same-run before/after: fixed {r.fixed_ms / res['m1'].fixed_ms:.2f}x lower, marginal "
+                  f"{res['m1'].rows_per_s / r.rows_per_s:.2f}x higher", flush=True)
         ratio = res["m2"].rows_per_s / res["m1"].rows_per_s
         print(f"{signal:8s} same-run ratios: m2/m1 marginal {ratio:.2f}x, m3/m1 marginal "
               f"{res['m3'].rows_per_s / res['m1'].rows_per_s:.2f}x, m1-m3 fixed "

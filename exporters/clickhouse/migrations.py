@@ -66,10 +66,15 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def schema_statements(db: str, options: TableOptions) -> list[str]:
-    """Every DDL statement of the current schema, in order (for `tailhouse schema` and tests)."""
+def schema_statements(db: str, options: TableOptions, up_to: int | None = None) -> list[str]:
+    """Every DDL statement of the current schema, in order (for `tailhouse schema` and tests).
+
+    `up_to` stops after that migration version (the schema an older release created).
+    """
     stmts = [f"CREATE DATABASE IF NOT EXISTS `{db}`"]
     for m in sorted(MIGRATIONS, key=lambda m: m.version):
+        if up_to is not None and m.version > up_to:
+            break
         stmts += m.statements(db, options)
     return stmts
 
