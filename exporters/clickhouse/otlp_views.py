@@ -25,17 +25,25 @@ Cloudflare Workers' own OTLP export is mapped in `_cloudflare`, the only place t
 
 from __future__ import annotations
 
+from .events_table import EVENT_COLUMNS
 from .landing_schema import LANDING_TABLES
 from .otlp_views_v1 import _P, _metric_points  # the point normalisation is unchanged
 from .sql_values import any_value_text, any_value_type, body_text, hex_id, nanos
 
+# AnyValue type names by the presence Enum8's value (the oneof member's tag number); 'none' is 0.
+_TYPE_BY_TAG = "['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes']"
+
 # ---- building blocks -------------------------------------------------------------------------
+
+
+def value_type(v: str) -> str:
+    """`sql_values.any_value_type` without string functions per value: an array lookup by tag."""
+    return f"if({v}.value = 'none', 'empty', {_TYPE_BY_TAG}[toUInt8(CAST({v}.value, 'Int8'))])"
 
 
 def render_lists(lists: str) -> str:
     """Array(Array(KeyValue)) → Array(Array((text, type))): every value rendered by one lambda."""
-    return (f"arrayMap(kvs -> arrayMap(kv -> ({any_value_text('kv.value')}, {any_value_type('kv.value')}), kvs), "
-            f"{lists})")
+    return f"arrayMap(kvs -> arrayMap(kv -> ({any_value_text('kv.value')}, {value_type('kv.value')}), kvs), {lists})"
 
 
 def text_map(keys: str, rendered: str) -> str:
@@ -86,6 +94,8 @@ _SCOPE_OUT = [
     "deployment_environment", "scope_name", "scope_version", "scope_attributes", "scope_attribute_types",
     "scope_schema_url", "resource_data", "res_cf_keys", "res_cf_vals",
 ]
+_EVENT_TYPES = {name: t for name, t, _ in EVENT_COLUMNS}
+_EVENT_TYPES["res_service_name"] = _EVENT_TYPES["service_name"]
 # The ones that are `events` columns as they are.
 _PASSED = [
     "resource_attributes", "resource_attribute_types", "resource_schema_url", "service_namespace",
@@ -97,7 +107,9 @@ _PASSED = [
 def _scope_levels(table: str, request_array: str, scope_array: str, item_array: str) -> str:
     """FROM-subquery yielding one row per scope: resource and scope columns derived, `items` to join."""
     rk, rv = "res_kvs.key", "sr[1].1"
-    carried = ", ".join(c for c in _SCOPE_OUT)
+    # Cast once per scope to the `events` types: ARRAY JOIN then copies LowCardinality indexes, and
+    # the insert converts nothing per row.
+    typed = ", ".join(f"CAST({c}, '{_EVENT_TYPES[c]}') AS {c}" if c in _EVENT_TYPES else c for c in _SCOPE_OUT)
     cf_idx = f"arrayFilter(k -> startsWith(k, 'cloudflare.'), {rk})"
     resource_data = json_members(
         ("resource_dropped_attributes_count", "toString(res_dropped)", "res_dropped > 0"),
@@ -105,7 +117,7 @@ def _scope_levels(table: str, request_array: str, scope_array: str, item_array: 
         ("resource_entity_refs", "toJSONString(res_entity_refs)", "notEmpty(res_entity_refs)"),
     )
     return f"""(
-  SELECT {carried}, items
+  SELECT {typed}, items
   FROM (
     SELECT
       {text_map(rk, 'sr[1]')} AS resource_attributes,
@@ -145,6 +157,15 @@ def _scope_levels(table: str, request_array: str, scope_array: str, item_array: 
 
 # ---- Cloudflare Workers' native OTLP export ----------------------------------------------------
 
+CF_KEYS = ("script_name", "ray_id", "colo", "outcome", "cpu_time_ms", "wall_time_ms")
+
+
+def cf_row(keys: str) -> str:
+    """Whether a row may carry Cloudflare attributes (its resource does, or one of its own keys is one)."""
+    names = ", ".join(f"'cloudflare.{k}'" for k in CF_KEYS)
+    return f"(notEmpty(res_cf_keys) OR hasAny({keys}, [{names}]))"
+
+
 def _cloudflare(keys: str, values: str) -> dict[str, str]:
     """`cloudflare.*` attributes (item first, then resource) onto the columns we have for them.
 
@@ -158,8 +179,10 @@ def _cloudflare(keys: str, values: str) -> dict[str, str]:
 
     def cf(name: str) -> str:
         key = f"cloudflare.{name}"
-        return (f"if(has({keys}, '{key}'), {values}[indexOf({keys}, '{key}')], "
-                f"res_cf_vals[indexOf(res_cf_keys, '{key}')])")
+        # `cf_row` (computed once per row one level down) keeps every other row from paying the lookups:
+        # `if` evaluates a branch only for the rows that take it
+        return (f"if(cf_row, if(has({keys}, '{key}'), {values}[indexOf({keys}, '{key}')], "
+                f"res_cf_vals[indexOf(res_cf_keys, '{key}')]), '')")
 
     return {
         "script_name": cf("script_name"),
@@ -261,10 +284,13 @@ def traces_view_select(db: str) -> str:
         f"{exc_v}[indexOf({exc_k}, 'exception.stacktrace')] AS exception_stacktrace",
     ]
     scopes = _scope_levels(table, "resource_spans", "scope_spans", "spans")
+    # most spans have no events or links: skip copying their attribute lists for those
+    lists = ("if(empty(it.events) AND empty(it.links), [it.attributes], "
+             "arrayConcat([it.attributes], it.events.attributes, it.links.attributes))")
     return f"""{_select(columns)}
 FROM (
-  SELECT {', '.join(_SCOPE_OUT)}, it,
-    {render_lists('arrayConcat([it.attributes], it.events.attributes, it.links.attributes)')} AS r
+  SELECT {', '.join(_SCOPE_OUT)}, it, {cf_row('it.attributes.key')} AS cf_row,
+    {render_lists(lists)} AS r
   FROM {scopes} ARRAY JOIN items AS it
 )"""
 
@@ -306,7 +332,7 @@ def logs_view_select(db: str) -> str:
     scopes = _scope_levels(table, "resource_logs", "scope_logs", "log_records")
     return f"""{_select(columns)}
 FROM (
-  SELECT {', '.join(_SCOPE_OUT)}, it, {render_lists('[it.attributes]')}[1] AS r
+  SELECT {', '.join(_SCOPE_OUT)}, it, {cf_row('it.attributes.key')} AS cf_row, {render_lists('[it.attributes]')}[1] AS r
   FROM {scopes} ARRAY JOIN items AS it
 )"""
 
