@@ -3,21 +3,22 @@
 This is the single definition of how OTLP traces, logs and metrics become rows; the same SQL runs
 in chDB and on a server (schema migration 4 installs it, replacing the views of migration 1).
 
-Why it is shaped this way (measured with `python -m bench.mapping`): ClickHouse analyses a view's
-SELECT on every insert, and that analysis was most of an insert's fixed cost. Its size is driven by
-how many times the recursive attribute-value rendering appears. So:
+Why it is shaped this way (measured with `python -m bench.mapping`; README, Performance):
+ClickHouse analyses a view's SELECT again on every insert, which is most of an insert's fixed cost,
+and the analysis time grows with the number of expression nodes. Per row, rendering attribute
+values and copying wide tuples dominate. So:
 
-* every attribute list of one level is rendered by ONE lambda: the resource's and the scope's
-  together once per scope, and the item's own attributes together with its span events' and links'
-  attributes once per item (an Array(Array(KeyValue)) rendered in one `arrayMap`, then sliced back);
-  the rendering yields (text, type) pairs, so the `*_types` maps need no second walk;
-* each heavy expression is computed in a lower SELECT level than the expressions that read it, so
-  it is analysed and evaluated once, not once per alias reference;
+* attribute values are rendered once per list level by one lambda each: the resource's and the
+  scope's lists together once per scope, the item's own list in place (putting it into a list of
+  lists first would copy every attribute), its span events' and links' lists together;
+* the `*_types` maps read the presence Enum8 sub-column only, without rendering or copying values;
+* each heavy expression is computed one SELECT level below the expressions that read it, so it is
+  analysed and evaluated once, not once per alias reference;
 * resource- and scope-level columns (service columns, maps, the resource part of `data`) are
-  derived before the innermost ARRAY JOIN, i.e. once per scope rather than once per row;
+  derived and cast to their `events` types before the innermost ARRAY JOIN: once per scope, and
+  the join then copies LowCardinality indexes rather than strings;
 * column lookups (`http_*`, `service_*`, …) read the rendered key/value arrays with `indexOf`
-  instead of building a Map and casting it to Map(LowCardinality(String), …) first; the insert
-  into `events` converts the finished maps to the column type once.
+  instead of building a Map and casting it to Map(LowCardinality(String), …) first.
 
 Value rendering rules are those of `sql_values.py` (unchanged, so the stored text is the same).
 Cloudflare Workers' own OTLP export is mapped in `_cloudflare`, the only place that knows its keys.
