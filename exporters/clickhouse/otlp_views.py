@@ -173,7 +173,19 @@ def cf_row(keys: str) -> str:
     return f"(notEmpty(res_cf_keys) OR arrayExists(k -> startsWith(k, 'cloudflare.'), {keys}))"
 
 
-def _cloudflare(keys: str, values: str) -> dict[str, str]:
+def cf_arrays(keys: str, values: str) -> str:
+    """`cf_keys`, `cf_vals`: a row's `cloudflare.*` attributes, its own first, then its resource's.
+
+    Only rows that may carry some (`cf_row`) build them: `if` evaluates a branch only for the rows
+    that take it, so other rows pay one `arrayExists` and carry empty arrays.
+    """
+    own_k = f"arrayFilter(k -> startsWith(k, 'cloudflare.'), {keys})"
+    own_v = f"arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), {values}, {keys})"
+    return (f"if(cf_row, arrayConcat({own_k}, res_cf_keys), []) AS cf_keys, "
+            f"if(cf_row, arrayConcat({own_v}, res_cf_vals), []) AS cf_vals")
+
+
+def _cloudflare() -> dict[str, str]:
     """`cloudflare.*` attributes (item first, then resource) onto the columns we have for them.
 
     Workers Observability exports spans and logs carrying `cloudflare.script_name`, `cloudflare.colo`
@@ -185,11 +197,9 @@ def _cloudflare(keys: str, values: str) -> dict[str, str]:
     """
 
     def cf(name: str) -> str:
-        key = f"cloudflare.{name}"
-        # `cf_row` (computed once per row one level down) keeps every other row from paying the lookups:
-        # `if` evaluates a branch only for the rows that take it
-        return (f"if(cf_row, if(has({keys}, '{key}'), {values}[indexOf({keys}, '{key}')], "
-                f"res_cf_vals[indexOf(res_cf_keys, '{key}')]), '')")
+        # `cf_keys`/`cf_vals` (one level down) hold the row's own cloudflare.* attributes, then its
+        # resource's, so the first match is the item's; both are empty on rows with none
+        return f"cf_vals[indexOf(cf_keys, 'cloudflare.{name}')]"
 
     return {
         "script_name": cf("script_name"),
@@ -241,7 +251,7 @@ def traces_view_select(db: str) -> str:
     table = f"`{db}`.{LANDING_TABLES['ExportTraceServiceRequest']}"
     # short names for what many columns read (each reference is a node ClickHouse analyses per insert)
     keys, values = "ak", "av"
-    cf = _cloudflare(keys, values)
+    cf = _cloudflare()
     kind = ("transform(it.kind, [0, 1, 2, 3, 4, 5], ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', "
             "'Consumer'], toString(it.kind))")
     status = "transform(it.status.code, [0, 1, 2], ['Unset', 'Ok', 'Error'], toString(it.status.code))"
@@ -297,7 +307,7 @@ def traces_view_select(db: str) -> str:
     lists = "arrayConcat(it.events.attributes, it.links.attributes)"
     return f"""{_select(columns)}
 FROM (
-  SELECT *, it.attributes.key AS ak
+  SELECT *, it.attributes.key AS ak, {cf_arrays('it.attributes.key', 'av')}
   FROM (
     SELECT {', '.join(_SCOPE_OUT)}, it, {cf_row('it.attributes.key')} AS cf_row,
       {render('it.attributes')} AS av, {render_lists(lists)} AS er
@@ -312,7 +322,7 @@ def logs_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP log records to `events` rows."""
     table = f"`{db}`.{LANDING_TABLES['ExportLogsServiceRequest']}"
     keys, values = "ak", "av"
-    cf = _cloudflare(keys, values)
+    cf = _cloudflare()
     severity = "least(it.severity_number, 255)"
     exc = {n: f"{values}[indexOf({keys}, 'exception.{n}')]" for n in ("type", "message", "stacktrace")}
     columns = [
@@ -343,7 +353,7 @@ def logs_view_select(db: str) -> str:
     scopes = _scope_levels(table, "resource_logs", "scope_logs", "log_records")
     return f"""{_select(columns)}
 FROM (
-  SELECT *, it.attributes.key AS ak
+  SELECT *, it.attributes.key AS ak, {cf_arrays('it.attributes.key', 'av')}
   FROM (
     SELECT {', '.join(_SCOPE_OUT)}, it, {cf_row('it.attributes.key')} AS cf_row,
       {render('it.attributes')} AS av
