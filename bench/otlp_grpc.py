@@ -1,15 +1,17 @@
-"""OTLP/gRPC trace ingest benchmark: the service end to end against baselines, in one run.
+"""OTLP/gRPC ingest benchmark: the service end to end against baselines, in one run.
 
-    python -m bench.otlp_grpc --seconds 30
+    python -m bench.otlp_grpc --seconds 30                    # traces
+    python -m bench.otlp_grpc --signal logs --seconds 30      # or metrics
 
-Sends pre-serialized 1,000-span OTLP trace requests from separate sender processes to a running
-`tailhouse run`, waits until every acknowledged span is queryable, and measures the same bytes in
-three baselines: (b) upb parse in Python, (c) ClickHouse alone inserting the bytes from a file
-through the same landing table and views, (d) a naive Python path (decode, build rows, insert).
-Then the senders run again, paced at half the end-to-end rate, and the acknowledgement latency
-is measured there (at saturation it only measures the backlog of the senders' own queues).
-The last line is `RESULT spans_per_s=… parse_per_s=… clickhouse_per_s=… naive_per_s=…
-ratio_clickhouse=… ratio_naive=… peak_rss_mib=… ack_p50_ms=… ack_p99_ms=…`.
+Sends pre-serialized 1,000-item OTLP requests (spans, log records or metric data points) from
+separate sender processes to a running `tailhouse run`, waits until every acknowledged item is
+queryable, and measures the same bytes in three baselines: (b) upb parse in Python, (c) ClickHouse
+alone inserting the bytes from a file through the same landing table and views, (d) a naive Python
+path (decode, build rows, insert; traces only, 0 for the other signals). Then the senders run
+again paced at half the end-to-end rate, where the acknowledgement latency is measured.
+The last line is `RESULT signal=… items_per_s=… spans_per_s=… parse_per_s=… clickhouse_per_s=…
+naive_per_s=… ratio_clickhouse=… ratio_naive=… peak_rss_mib=… ack_p50_ms=… ack_p99_ms=…`
+(`spans_per_s` is `items_per_s`, kept under its old name).
 """
 
 from __future__ import annotations
@@ -25,6 +27,20 @@ from pathlib import Path
 SPANS_PER_REQUEST = 1000
 DISTINCT_REQUESTS = 16
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+METHODS = {
+    "traces": TRACE_METHOD,
+    "logs": "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+    "metrics": "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+}
+
+
+def requests_for(signal: str, n: int) -> list[bytes]:
+    """`n` distinct 1,000-item requests of `signal`."""
+    if signal == "traces":
+        return make_requests(n)
+    from bench.mapping import REQUESTS
+
+    return REQUESTS[signal](n)
 
 
 def make_requests(n: int, seed: int = 1) -> list[bytes]:
@@ -67,19 +83,19 @@ def make_requests(n: int, seed: int = 1) -> list[bytes]:
 
 # ---- (b) parse ---------------------------------------------------------------------------
 
-def bench_parse(requests: list[bytes], seconds: float) -> float:
+def bench_parse(requests: list[bytes], seconds: float, signal: str = "traces") -> float:
     from collector.otlp_requests import Signal, parse_request
 
     spans, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         for r in requests:
-            spans += parse_request(Signal.TRACES, r).accepted
+            spans += parse_request(Signal(signal), r).accepted
     return spans / (time.perf_counter() - t0)
 
 
 # ---- (c) ClickHouse alone, (d) naive Python: each in a child process (one chDB engine each) --------
 
-def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str) -> float:
+def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str, signal: str = "traces") -> float:
     import clickhouse_connect
 
     from collector.otlp_requests import Signal, otlp_kind
@@ -90,7 +106,7 @@ def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str) -> float
 
     client = clickhouse_connect.get_client(dsn=f"chdb://{workdir}/ch")
     migrate(client, "bench", TableOptions())
-    target = LANDING_TARGETS[otlp_kind(Signal.TRACES)]
+    target = LANDING_TARGETS[otlp_kind(Signal(signal))]
     body = target.frame(requests * repeat)
     path = Path(workdir) / "batch.bin"
     path.write_bytes(body)
@@ -150,15 +166,18 @@ def _naive(requests: list[bytes], repeat: int, workdir: str) -> float:
     return stored / (time.perf_counter() - t0)
 
 
-def _child(kind: str, requests: list[bytes], repeat: int, queue: "mp.Queue[float]") -> None:
+def _child(kind: str, requests: list[bytes], repeat: int, queue: "mp.Queue[float]", signal: str) -> None:
     with tempfile.TemporaryDirectory() as d:
-        queue.put((_clickhouse_alone if kind == "clickhouse" else _naive)(requests, repeat, d))
+        if kind == "clickhouse":
+            queue.put(_clickhouse_alone(requests, repeat, d, signal))
+        else:
+            queue.put(_naive(requests, repeat, d))
 
 
-def in_child(kind: str, requests: list[bytes], repeat: int) -> float:
+def in_child(kind: str, requests: list[bytes], repeat: int, signal: str = "traces") -> float:
     ctx = mp.get_context("spawn")
     q: mp.Queue[float] = ctx.Queue()
-    p = ctx.Process(target=_child, args=(kind, requests, repeat, q))
+    p = ctx.Process(target=_child, args=(kind, requests, repeat, q, signal))
     p.start()
     result = q.get(timeout=1800)
     p.join()
@@ -169,6 +188,9 @@ def in_child(kind: str, requests: list[bytes], repeat: int) -> float:
 
 def _marker(sender_id: int, seq: int) -> bytes:
     """A span-less ResourceSpans appended to a request (protobuf concatenation merges it in).
+
+    Its bytes are also a valid item-less ResourceLogs / ResourceMetrics: the three requests share
+    field numbers down to the resource's attributes.
 
     It makes every sent request's bytes unique, as real traffic is, so content-derived
     deduplication does not collapse the re-sent pre-serialized requests.
@@ -181,12 +203,12 @@ def _marker(sender_id: int, seq: int) -> bytes:
 
 
 def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: int, queue: "mp.Queue[int]",
-            sender_id: int, rate: float = 0.0) -> None:
+            sender_id: int, method: str = TRACE_METHOD, rate: float = 0.0) -> None:
     """Send for `seconds` with up to `concurrency` calls in flight; `rate` > 0 paces calls (requests/s)."""
     import grpc
 
     with grpc.insecure_channel(endpoint, options=[("grpc.max_send_message_length", 64 * 2**20)]) as ch:
-        export = ch.unary_unary(TRACE_METHOD, request_serializer=None, response_deserializer=None)
+        export = ch.unary_unary(method, request_serializer=None, response_deserializer=None)
         sent = errors = 0
         done: list[float] = []
 
@@ -216,8 +238,7 @@ def _sender(endpoint: str, requests: list[bytes], seconds: float, concurrency: i
                 sent += SPANS_PER_REQUEST
             except grpc.RpcError:
                 errors += 1
-        latencies = [d * 1000 for d in done]
-        queue.put((sent, errors, latencies))
+        queue.put((sent, errors, [d * 1000 for d in done]))
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -225,12 +246,12 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))] if ordered else float("nan")
 
 
-def _send_all(endpoint: str, requests: list[bytes], seconds: float, senders: int, concurrency: int,
+def _send_all(endpoint: str, requests: list[bytes], seconds: float, senders: int, concurrency: int, method: str,
               rate: float = 0.0) -> tuple[int, int, list[float]]:
-    """(spans acknowledged, failed calls, ack latencies in ms) of `senders` sender processes."""
+    """(items acknowledged, failed calls, ack latencies in ms) of `senders` sender processes."""
     ctx = mp.get_context("spawn")
     q: mp.Queue = ctx.Queue()
-    procs = [ctx.Process(target=_sender, args=(endpoint, requests, seconds, concurrency, q, n, rate / senders))
+    procs = [ctx.Process(target=_sender, args=(endpoint, requests, seconds, concurrency, q, n, method, rate / senders))
              for n in range(senders)]
     for p in procs:
         p.start()
@@ -241,8 +262,8 @@ def _send_all(endpoint: str, requests: list[bytes], seconds: float, senders: int
 
 
 def bench_service(requests: list[bytes], seconds: float, senders: int, concurrency: int,
-                  consumers: int) -> tuple[float, float, int, list[float], list[float]]:
-    """(spans/s end to end, peak RSS MiB, spans acknowledged, ack ms at saturation, ack ms at half that rate)."""
+                  consumers: int, signal: str = "traces") -> tuple[float, float, int, list[float]]:
+    """(items/s end to end, peak RSS MiB of the service, items acknowledged, ack ms at half that rate)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from service_harness import DEFAULT_CONFIG, start_service  # the same launcher the tests use
 
@@ -251,27 +272,31 @@ def bench_service(requests: list[bytes], seconds: float, senders: int, concurren
         svc = start_service(Path(d), config, batch_size=8192, batch_timeout="1s")
         try:
             t0 = time.perf_counter()
-            acked, errors, saturated = _send_all(svc.grpc_endpoint, requests, seconds, senders, concurrency)
-            # acks come from the write-ahead log: the end-to-end figure counts until every acked span is stored
+            acked, errors, saturated = _send_all(svc.grpc_endpoint, requests, seconds, senders, concurrency,
+                                                 METHODS[signal])
+            # Acks come from the write-ahead log: the clock stops when every acknowledged item is stored.
             svc.flush(timeout=1800)
             stored = int(svc.scalar("SELECT count() FROM events", flush=False))
             elapsed = time.perf_counter() - t0
             if stored != acked or errors:
-                print(f"WARNING: acked {acked} spans, stored {stored}, {errors} failed calls", file=sys.stderr)
+                print(f"WARNING: acked {acked} items, stored {stored}, {errors} failed calls", file=sys.stderr)
             rss = _peak_rss_mib(svc.proc.pid)
             _, stats = svc.get_json("/stats")
-            traces = stats["signals"]["traces"]
-            print(f"service: {traces['batches']} inserts, {traces['written_items'] / max(traces['batches'], 1):,.0f} "
-                  f"spans per insert on average, {traces['retries']} retries", flush=True)
+            st = stats["signals"][signal]
+            print(f"service: {st['batches']} inserts, {st['written_items'] / max(st['batches'], 1):,.0f} "
+                  f"items per insert on average, {st['retries']} retries", flush=True)
+            # Acknowledgement latency where it means something: at half the rate the service sustains
+            # (at saturation it measures the senders' own backlog).
             half = acked / elapsed / 2 / SPANS_PER_REQUEST  # requests/s
-            _, _, paced = _send_all(svc.grpc_endpoint, requests, max(5.0, seconds / 2), senders, concurrency, half)
+            _, _, paced = _send_all(svc.grpc_endpoint, requests, max(5.0, seconds / 2), senders, concurrency,
+                                    METHODS[signal], half)
             svc.flush(timeout=1800)
-            print(f"acks at saturation: p50 {_percentile(saturated, 50):.1f} ms, p99 {_percentile(saturated, 99):.1f} ms; "
-                  f"at half that rate ({half * SPANS_PER_REQUEST:,.0f} spans/s): p50 {_percentile(paced, 50):.1f} ms, "
-                  f"p99 {_percentile(paced, 99):.1f} ms", flush=True)
+            print(f"acks at saturation: p50 {_percentile(saturated, 50):.1f} ms, p99 {_percentile(saturated, 99):.1f} "
+                  f"ms; at half that rate ({half * SPANS_PER_REQUEST:,.0f} items/s): p50 {_percentile(paced, 50):.1f} "
+                  f"ms, p99 {_percentile(paced, 99):.1f} ms", flush=True)
         finally:
             svc.stop()
-    return acked / elapsed, rss, acked, saturated, paced
+    return acked / elapsed, rss, acked, paced
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -288,26 +313,30 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64,
                     help="in-flight requests per sender (each stands for one producer)")
     ap.add_argument("--consumers", type=int, default=2, help="the exporter's parallel inserts (sending.num_consumers)")
+    ap.add_argument("--signal", choices=tuple(METHODS), default="traces", help="what the senders export")
     ap.add_argument("--baseline-spans", type=int, default=200_000, help="spans in the ClickHouse-alone insert")
     args = ap.parse_args()
 
-    requests = make_requests(DISTINCT_REQUESTS)
-    print(f"requests: {len(requests)} distinct x {SPANS_PER_REQUEST} spans, "
+    signal = args.signal
+    requests = requests_for(signal, DISTINCT_REQUESTS)
+    print(f"requests: {len(requests)} distinct x {SPANS_PER_REQUEST} {signal} items, "
           f"{sum(map(len, requests)) / len(requests) / 1024:.0f} KiB each", flush=True)
-    spans_per_s, rss, acked, _, paced = bench_service(requests, args.seconds, args.senders, args.concurrency,
-                                                      args.consumers)
-    print(f"(a) service end to end: {spans_per_s:,.0f} spans/s ({acked:,} spans), peak RSS {rss:.0f} MiB", flush=True)
-    parse_per_s = bench_parse(requests, max(2.0, args.seconds / 10))
-    print(f"(b) upb parse + validation: {parse_per_s:,.0f} spans/s", flush=True)
+    items_per_s, rss, acked, paced = bench_service(requests, args.seconds, args.senders, args.concurrency,
+                                                   args.consumers, signal)
+    print(f"(a) service end to end: {items_per_s:,.0f} items/s ({acked:,} items), peak RSS {rss:.0f} MiB", flush=True)
+    parse_per_s = bench_parse(requests, max(2.0, args.seconds / 10), signal)
+    print(f"(b) upb parse + validation: {parse_per_s:,.0f} items/s", flush=True)
     repeat = max(1, args.baseline_spans // (len(requests) * SPANS_PER_REQUEST))
-    clickhouse_per_s = in_child("clickhouse", requests, repeat)
-    print(f"(c) ClickHouse alone, one INSERT from a file: {clickhouse_per_s:,.0f} spans/s", flush=True)
-    naive_per_s = in_child("naive", requests[:4], 1)
-    print(f"(d) naive Python decode + rows + insert: {naive_per_s:,.0f} spans/s", flush=True)
+    clickhouse_per_s = in_child("clickhouse", requests, repeat, signal)
+    print(f"(c) ClickHouse alone, one INSERT from a file: {clickhouse_per_s:,.0f} items/s", flush=True)
+    naive_per_s = in_child("naive", requests[:4], 1) if signal == "traces" else 0.0
+    if signal == "traces":
+        print(f"(d) naive Python decode + rows + insert: {naive_per_s:,.0f} items/s", flush=True)
+    ratio_naive = items_per_s / naive_per_s if naive_per_s else 0.0
     print(
-        f"RESULT spans_per_s={spans_per_s:.0f} parse_per_s={parse_per_s:.0f} clickhouse_per_s={clickhouse_per_s:.0f} "
-        f"naive_per_s={naive_per_s:.0f} ratio_clickhouse={spans_per_s / clickhouse_per_s:.2f} "
-        f"ratio_naive={spans_per_s / naive_per_s:.2f} peak_rss_mib={rss:.0f} "
+        f"RESULT signal={signal} items_per_s={items_per_s:.0f} spans_per_s={items_per_s:.0f} "
+        f"parse_per_s={parse_per_s:.0f} clickhouse_per_s={clickhouse_per_s:.0f} naive_per_s={naive_per_s:.0f} "
+        f"ratio_clickhouse={items_per_s / clickhouse_per_s:.2f} ratio_naive={ratio_naive:.2f} peak_rss_mib={rss:.0f} "
         f"ack_p50_ms={_percentile(paced, 50):.1f} ack_p99_ms={_percentile(paced, 99):.1f}"
     )
 

@@ -1,363 +1,452 @@
 """The OTLP → `events` mapping, written as ClickHouse materialized views over the landing tables.
 
 This is the single definition of how OTLP traces, logs and metrics become rows; the same SQL runs
-in chDB and on a server. Each view walks resource → scope → item with ARRAY JOIN and derives the
-resource- and scope-level columns before the innermost join, so they are computed once per
-resource/scope instead of once per row.
+in chDB and on a server (schema migration 4 installs it, replacing the views of migration 1).
+
+Why it is shaped this way (measured with `python -m bench.mapping`; README, Performance):
+ClickHouse analyses a view's SELECT again on every insert, which is most of an insert's fixed cost,
+and the analysis time grows with the number of expression nodes. Per row, rendering attribute
+values and copying wide tuples dominate. So:
+
+* attribute values are rendered once per list level by one lambda each: the resource's and the
+  scope's lists together once per scope, the item's own list in place (putting it into a list of
+  lists first would copy every attribute), its span events' and links' lists together;
+* the `*_types` maps read the presence Enum8 sub-column only, without rendering or copying values;
+* each heavy expression is computed one SELECT level below the expressions that read it, so it is
+  analysed and evaluated once, not once per alias reference;
+* resource- and scope-level columns (service columns, maps, the resource part of `data`) are
+  derived and cast to their `events` types before the innermost ARRAY JOIN: once per scope, and
+  the join then copies LowCardinality indexes rather than strings;
+* column lookups (`http_*`, `service_*`, …) read the rendered key/value arrays with `indexOf`
+  instead of building a Map and casting it to Map(LowCardinality(String), …) first.
+
+Value rendering rules are those of `sql_values.py` (unchanged, so the stored text is the same).
+Cloudflare Workers' own OTLP export is mapped in `_cloudflare`, the only place that knows its keys.
 """
 
 from __future__ import annotations
 
-from .landing_schema import LANDING_TABLES, ch_type
-from .sql_values import (
-    attribute_types_map,
-    attributes_map,
-    body_text,
-    any_value_type,
-    first_of,
-    hex_id,
-    json_object,
-    nanos,
-)
+from .events_table import EVENT_COLUMNS
+from .landing_schema import LANDING_TABLES
+from .otlp_views_v1 import _P, _metric_points  # the point normalisation is unchanged
+from .sql_values import any_value_text, any_value_type, body_text, hex_id, nanos
+
+# AnyValue type names by the presence Enum8's value (the oneof member's tag number); 'none' is 0.
+_TYPE_BY_TAG = "['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes']"
+
+# ---- building blocks -------------------------------------------------------------------------
 
 
-def _resource_columns(rs: str) -> str:
-    """Columns derived from a ResourceX tuple alias `rs` (its `.resource` and `.schema_url`)."""
-    ra = "resource_attributes"
-    return ",\n      ".join(
-        [
-            f"{attributes_map(f'{rs}.resource.attributes')} AS {ra}",
-            f"{attribute_types_map(f'{rs}.resource.attributes')} AS resource_attribute_types",
-            f"{rs}.schema_url AS resource_schema_url",
-            f"{first_of(ra, 'service.name')} AS service_name",
-            f"{first_of(ra, 'service.namespace')} AS service_namespace",
-            f"{first_of(ra, 'service.version')} AS service_version",
-            f"{first_of(ra, 'service.instance.id')} AS service_instance_id",
-            f"{first_of(ra, 'host.name')} AS host_name",
-            f"{first_of(ra, 'cloud.provider')} AS cloud_provider",
-            f"{first_of(ra, 'deployment.environment.name', 'deployment.environment')} AS deployment_environment",
-            f"{rs}.resource.dropped_attributes_count AS resource_dropped_attributes_count",
-            f"toJSONString({rs}.resource.entity_refs) AS resource_entity_refs_json",
-            f"length({rs}.resource.entity_refs) > 0 AS has_entity_refs",
-        ]
+def render(kvs: str) -> str:
+    """Array(KeyValue) → Array(String): each value's text."""
+    return f"arrayMap(kv -> {any_value_text('kv.value')}, {kvs})"
+
+
+def render_lists(lists: str) -> str:
+    """Array(Array(KeyValue)) → Array(Array(String)): every value's text, rendered by one lambda."""
+    return f"arrayMap(kvs -> arrayMap(kv -> {any_value_text('kv.value')}, kvs), {lists})"
+
+
+def text_map(keys: str, texts: str) -> str:
+    """Map(key → text) from a key array and the matching rendered texts."""
+    return f"mapFromArrays({keys}, {texts})"
+
+
+def type_map(kvs: str) -> str:
+    """Map(key → type) of the keys of Array(KeyValue) `kvs` whose value is not a string.
+
+    It reads the presence Enum8 sub-column only (no rendering, no tuple copies); the type name is an
+    array lookup by the oneof member's tag number, as `sql_values.any_value_type` names it.
+    """
+    enums = f"{kvs}.value.value"
+    name = f"if(e = 'none', 'empty', {_TYPE_BY_TAG}[toUInt8(CAST(e, 'Int8'))])"
+    return (f"mapFromArrays(arrayFilter((k, e) -> e != 'string_value', {kvs}.key, {enums}), "
+            f"arrayMap(e -> {name}, arrayFilter(e -> e != 'string_value', {enums})))")
+
+
+def lookup(keys: str, values: str, *names: str) -> str:
+    """The value of the first of `names` present in `keys` ('' when none is)."""
+    expr = f"{values}[indexOf({keys}, '{names[-1]}')]"  # index 0 (absent) reads as ''
+    for name in reversed(names[:-1]):
+        expr = f"if(has({keys}, '{name}'), {values}[indexOf({keys}, '{name}')], {expr})"
+    return expr
+
+
+def has_any(keys: str, *names: str) -> str:
+    return " OR ".join(f"has({keys}, '{n}')" for n in names)
+
+
+def json_members(*members: tuple[str, str, str]) -> str:
+    """Comma-joined JSON members from (key, json_value_expr, include_condition) triples ('' when none)."""
+    parts = ", ".join(f"if({cond}, concat('\"{key}\":', {value}), '')" for key, value, cond in members)
+    return f"arrayStringConcat(arrayFilter(p -> p != '', [{parts}]), ',')"
+
+
+def json_object_from(base: str, *members: tuple[str, str, str]) -> str:
+    """A JSON object of pre-rendered members `base` followed by `members`; '' when it has none."""
+    body = base if not members else (
+        f"arrayStringConcat(arrayFilter(p -> p != '', [{base}, "
+        + ", ".join(f"if({cond}, concat('\"{key}\":', {value}), '')" for key, value, cond in members)
+        + "]), ',')"
     )
+    return f"if(empty({body}), '', concat('{{', {body}, '}}'))"
 
 
-def _scope_columns(ss: str) -> str:
-    return ",\n      ".join(
-        [
-            f"{ss}.scope.name AS scope_name",
-            f"{ss}.scope.version AS scope_version",
-            f"{attributes_map(f'{ss}.scope.attributes')} AS scope_attributes",
-            f"{attribute_types_map(f'{ss}.scope.attributes')} AS scope_attribute_types",
-            f"{ss}.scope.dropped_attributes_count AS scope_dropped_attributes_count",
-            f"{ss}.schema_url AS scope_schema_url",
-        ]
-    )
+# ---- resource and scope levels ---------------------------------------------------------------
 
-
-_CARRIED = (
-    "resource_attributes, resource_attribute_types, resource_schema_url, service_name, service_namespace, "
-    "service_version, service_instance_id, host_name, cloud_provider, deployment_environment, "
-    "resource_dropped_attributes_count, resource_entity_refs_json, has_entity_refs"
-)
-_CARRIED_SCOPE = (
-    "scope_name, scope_version, scope_attributes, scope_attribute_types, scope_dropped_attributes_count, "
-    "scope_schema_url"
-)
-# The carried columns that are also `events` columns (a view may output only those).
-_OUTER_COMMON = (
-    "'otlp' AS source, service_namespace AS ns, resource_attributes, resource_attribute_types, "
-    "resource_schema_url, service_name, service_namespace, service_version, service_instance_id, host_name, "
-    "cloud_provider, deployment_environment, scope_name, scope_version, scope_attributes, scope_attribute_types, "
-    "scope_schema_url"
-)
-
-_RESOURCE_DATA = [
-    ("resource_dropped_attributes_count", "toString(resource_dropped_attributes_count)",
-     "resource_dropped_attributes_count > 0"),
-    ("scope_dropped_attributes_count", "toString(scope_dropped_attributes_count)", "scope_dropped_attributes_count > 0"),
-    ("resource_entity_refs", "resource_entity_refs_json", "has_entity_refs"),
+# Columns the scope level hands to the item level (and, but for the res_* helpers, to `events`).
+_SCOPE_OUT = [
+    "resource_attributes", "resource_attribute_types", "resource_schema_url", "res_service_name",
+    "service_namespace", "service_version", "service_instance_id", "host_name", "cloud_provider",
+    "deployment_environment", "scope_name", "scope_version", "scope_attributes", "scope_attribute_types",
+    "scope_schema_url", "resource_data", "res_cf_keys", "res_cf_vals",
+]
+_EVENT_TYPES = {name: t for name, t, _ in EVENT_COLUMNS}
+_EVENT_TYPES["res_service_name"] = _EVENT_TYPES["service_name"]
+# The ones that are `events` columns as they are.
+_PASSED = [
+    "resource_attributes", "resource_attribute_types", "resource_schema_url", "service_namespace",
+    "service_version", "service_instance_id", "host_name", "cloud_provider", "deployment_environment",
+    "scope_name", "scope_version", "scope_attributes", "scope_attribute_types", "scope_schema_url",
 ]
 
 
-def _http_columns(attrs: str) -> str:
-    url = first_of(attrs, "url.full", "http.url")
-    return ",\n  ".join(
-        [
-            f"{first_of(attrs, 'http.request.method', 'http.method')} AS http_method",
-            f"{url} AS http_url",
-            f"if(mapContains({attrs}, 'server.address') OR mapContains({attrs}, 'http.host'), "
-            f"{first_of(attrs, 'server.address', 'http.host')}, domain({url})) AS http_host",
-            f"multiIf(mapContains({attrs}, 'url.path'), {attrs}['url.path'], mapContains({attrs}, 'http.target'), "
-            f"path({attrs}['http.target']), mapContains({attrs}, 'http.route'), {attrs}['http.route'], path({url})) AS http_path",
-            f"toUInt16OrZero({first_of(attrs, 'http.response.status_code', 'http.status_code')}) AS http_status_code",
-            f"{first_of(attrs, 'user_agent.original', 'http.user_agent')} AS user_agent",
-            f"{first_of(attrs, 'correlation_id', 'correlation.id')} AS correlation_id",
-            f"{first_of(attrs, 'request_id', 'http.request.id', 'request.id')} AS request_id",
-            f"{first_of(attrs, 'session.id', 'session_id')} AS session_id",
-        ]
+def _scope_levels(table: str, request_array: str, scope_array: str, item_array: str) -> str:
+    """FROM-subquery yielding one row per scope: resource and scope columns derived, `items` to join."""
+    rk, rv = "res_kvs.key", "sr[1]"
+    # Cast once per scope to the `events` types: ARRAY JOIN then copies LowCardinality indexes, and
+    # the insert converts nothing per row.
+    typed = ", ".join(f"CAST({c}, '{_EVENT_TYPES[c]}') AS {c}" if c in _EVENT_TYPES else c for c in _SCOPE_OUT)
+    cf_idx = f"arrayFilter(k -> startsWith(k, 'cloudflare.'), {rk})"
+    resource_data = json_members(
+        ("resource_dropped_attributes_count", "toString(res_dropped)", "res_dropped > 0"),
+        ("scope_dropped_attributes_count", "toString(ss_dropped)", "ss_dropped > 0"),
+        ("resource_entity_refs", "toJSONString(res_entity_refs)", "notEmpty(res_entity_refs)"),
     )
-
-
-def _walk(request_array: str, scope_array: str, item_array: str, table: str) -> str:
-    """FROM clause: landing → resources → scopes → items, deriving per-level columns on the way."""
-    return (
-        "FROM (\n"
-        f"  SELECT {_CARRIED},\n      {_scope_columns('ss')},\n      ss.{item_array} AS items\n"
-        "  FROM (\n"
-        f"    SELECT {_resource_columns('rs')},\n      rs.{scope_array} AS scopes\n"
-        f"    FROM {table} ARRAY JOIN {request_array} AS rs\n"
-        "  ) ARRAY JOIN scopes AS ss\n"
-        ") ARRAY JOIN items AS it"
+    return f"""(
+  SELECT {typed}, items
+  FROM (
+    SELECT
+      {text_map(rk, 'sr[1]')} AS resource_attributes,
+      {type_map('res_kvs')} AS resource_attribute_types,
+      res_schema_url AS resource_schema_url,
+      {lookup(rk, rv, 'service.name')} AS res_service_name,
+      {lookup(rk, rv, 'service.namespace')} AS service_namespace,
+      {lookup(rk, rv, 'service.version')} AS service_version,
+      {lookup(rk, rv, 'service.instance.id')} AS service_instance_id,
+      {lookup(rk, rv, 'host.name')} AS host_name,
+      {lookup(rk, rv, 'cloud.provider')} AS cloud_provider,
+      {lookup(rk, rv, 'deployment.environment.name', 'deployment.environment')} AS deployment_environment,
+      scope_name, scope_version,
+      {text_map('scope_kvs.key', 'sr[2]')} AS scope_attributes,
+      {type_map('scope_kvs')} AS scope_attribute_types,
+      scope_schema_url,
+      {resource_data} AS resource_data,
+      {cf_idx} AS res_cf_keys,
+      arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), {rv}, {rk}) AS res_cf_vals,
+      items
+    FROM (
+      SELECT res_kvs, res_schema_url, res_dropped, res_entity_refs,
+        ss.scope.name AS scope_name, ss.scope.version AS scope_version, ss.scope.attributes AS scope_kvs,
+        ss.scope.dropped_attributes_count AS ss_dropped, ss.schema_url AS scope_schema_url,
+        {render_lists('[res_kvs, ss.scope.attributes]')} AS sr,
+        ss.{item_array} AS items
+      FROM (
+        SELECT rs.resource.attributes AS res_kvs, rs.schema_url AS res_schema_url,
+          rs.resource.dropped_attributes_count AS res_dropped, rs.resource.entity_refs AS res_entity_refs,
+          rs.{scope_array} AS scopes
+        FROM {table} ARRAY JOIN {request_array} AS rs
+      ) ARRAY JOIN scopes AS ss
     )
+  )
+)"""
 
+
+# ---- Cloudflare Workers' native OTLP export ----------------------------------------------------
+
+def cf_row(keys: str) -> str:
+    """Whether a row may carry Cloudflare attributes: its resource does, or one of its own keys is one.
+
+    (Measured: `arrayExists` with `startsWith` costs next to nothing per row; `hasAny` against the
+    list of the six keys cost ~1.7 µs per row.)
+    """
+    return f"(notEmpty(res_cf_keys) OR arrayExists(k -> startsWith(k, 'cloudflare.'), {keys}))"
+
+
+def cf_arrays(keys: str, values: str) -> str:
+    """`cf_keys`, `cf_vals`: a row's `cloudflare.*` attributes, its own first, then its resource's.
+
+    Only rows that may carry some (`cf_row`) build them: `if` evaluates a branch only for the rows
+    that take it, so other rows pay one `arrayExists` and carry empty arrays.
+    """
+    own_k = f"arrayFilter(k -> startsWith(k, 'cloudflare.'), {keys})"
+    own_v = f"arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), {values}, {keys})"
+    return (f"if(cf_row, arrayConcat({own_k}, res_cf_keys), []) AS cf_keys, "
+            f"if(cf_row, arrayConcat({own_v}, res_cf_vals), []) AS cf_vals")
+
+
+def _cloudflare() -> dict[str, str]:
+    """`cloudflare.*` attributes (item first, then resource) onto the columns we have for them.
+
+    Workers Observability exports spans and logs carrying `cloudflare.script_name`, `cloudflare.colo`
+    and, on root spans, `cloudflare.ray_id` (Cloudflare's "Spans and attributes" page); it sets
+    `service.name` to the script name too, which wins when present. `cloudflare.outcome`,
+    `cloudflare.cpu_time_ms` and `cloudflare.wall_time_ms` follow the same naming for the
+    invocation's outcome and times (assumed names: mapped when sent, ignored otherwise). The
+    attributes stay in `attributes`/`resource_attributes` as sent; these are derived columns.
+    """
+
+    def cf(name: str) -> str:
+        # `cf_keys`/`cf_vals` (one level down) hold the row's own cloudflare.* attributes, then its
+        # resource's, so the first match is the item's; both are empty on rows with none
+        return f"cf_vals[indexOf(cf_keys, 'cloudflare.{name}')]"
+
+    return {
+        "script_name": cf("script_name"),
+        "ray_id": cf("ray_id"),
+        "colo": cf("colo"),
+        "outcome": cf("outcome"),
+        "cpu_time_ms": f"toFloat64OrZero({cf('cpu_time_ms')})",
+        "wall_time_ns": f"toUInt64(greatest(toFloat64OrZero({cf('wall_time_ms')}), 0) * 1000000)",
+    }
+
+
+# ---- item-level columns shared by spans and logs ---------------------------------------------
+
+def _common_item_columns(keys: str, values: str, kvs: str, cf: dict[str, str]) -> list[str]:
+    url = lookup(keys, values, "url.full", "http.url")
+    return [
+        "'otlp' AS source",
+        "service_namespace AS ns",
+        *_PASSED,
+        f"if(res_service_name != '', res_service_name, {cf['script_name']}) AS service_name",
+        f"{text_map(keys, values)} AS attributes",
+        f"{type_map(kvs)} AS attribute_types",
+        f"{lookup(keys, values, 'http.request.method', 'http.method')} AS http_method",
+        f"{url} AS http_url",
+        f"if({has_any(keys, 'server.address', 'http.host')}, {lookup(keys, values, 'server.address', 'http.host')}, "
+        f"domain({url})) AS http_host",
+        f"multiIf(has({keys}, 'url.path'), {values}[indexOf({keys}, 'url.path')], has({keys}, 'http.target'), "
+        f"path({values}[indexOf({keys}, 'http.target')]), has({keys}, 'http.route'), "
+        f"{values}[indexOf({keys}, 'http.route')], path({url})) AS http_path",
+        f"toUInt16OrZero({lookup(keys, values, 'http.response.status_code', 'http.status_code')}) AS http_status_code",
+        f"{lookup(keys, values, 'user_agent.original', 'http.user_agent')} AS user_agent",
+        f"{lookup(keys, values, 'correlation_id', 'correlation.id')} AS correlation_id",
+        f"if({has_any(keys, 'request_id', 'http.request.id', 'request.id')}, "
+        f"{lookup(keys, values, 'request_id', 'http.request.id', 'request.id')}, {cf['ray_id']}) AS request_id",
+        f"{lookup(keys, values, 'session.id', 'session_id')} AS session_id",
+        f"{cf['colo']} AS geo_colo",
+        f"{cf['cpu_time_ms']} AS cpu_time_ms",
+    ]
+
+
+def _select(columns: list[str]) -> str:
+    return "SELECT\n  " + ",\n  ".join(columns)
+
+
+# ---- traces ----------------------------------------------------------------------------------
 
 def traces_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP spans to `events` rows."""
     table = f"`{db}`.{LANDING_TABLES['ExportTraceServiceRequest']}"
-    kind = "transform(it.kind, [0, 1, 2, 3, 4, 5], ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'], toString(it.kind))"
+    # short names for what many columns read (each reference is a node ClickHouse analyses per insert)
+    keys, values = "ak", "av"
+    cf = _cloudflare()
+    kind = ("transform(it.kind, [0, 1, 2, 3, 4, 5], ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', "
+            "'Consumer'], toString(it.kind))")
     status = "transform(it.status.code, [0, 1, 2], ['Unset', 'Ok', 'Error'], toString(it.status.code))"
-    exc = "arrayFirst(e -> e.name = 'exception', it.events)"
-    exc_attrs = attributes_map(f"{exc}.attributes")
-    data = json_object(*_RESOURCE_DATA)
-    return f"""SELECT
-  concat({hex_id('it.trace_id')}, {hex_id('it.span_id')}) AS event_id,
-  'span' AS event_type,
-  it.name AS event_name,
-  {_OUTER_COMMON},
-  {nanos('it.start_time_unix_nano')} AS timestamp,
-  {nanos('it.start_time_unix_nano')} AS observed_timestamp,
-  {nanos('it.end_time_unix_nano')} AS end_timestamp,
-  if(it.end_time_unix_nano > it.start_time_unix_nano, it.end_time_unix_nano - it.start_time_unix_nano, 0) AS duration_ns,
-  {hex_id('it.trace_id')} AS trace_id,
-  {hex_id('it.span_id')} AS span_id,
-  {hex_id('it.parent_span_id')} AS parent_span_id,
-  it.trace_state AS trace_state,
-  it.flags AS trace_flags,
-  {attributes_map('it.attributes')} AS attributes,
-  {attribute_types_map('it.attributes')} AS attribute_types,
-  {_http_columns('attributes')},
-  {data} AS data,
-  {status} AS status_code,
-  it.status.message AS status_message,
-  if(it.status.code = 2, 'error', 'ok') AS outcome,
-  if(it.status.code = 2 OR http_status_code >= 500, 1, 3) AS importance,
-  {kind} AS span_kind,
-  arrayMap(e -> {nanos('e.time_unix_nano')}, it.events) AS `events.timestamp`,
-  arrayMap(e -> e.name, it.events) AS `events.name`,
-  arrayMap(e -> {attributes_map('e.attributes')}, it.events) AS `events.attributes`,
-  arrayMap(e -> {attribute_types_map('e.attributes')}, it.events) AS `events.attribute_types`,
-  arrayMap(e -> e.dropped_attributes_count, it.events) AS `events.dropped_attributes_count`,
-  arrayMap(l -> {hex_id('l.trace_id')}, it.links) AS `links.trace_id`,
-  arrayMap(l -> {hex_id('l.span_id')}, it.links) AS `links.span_id`,
-  arrayMap(l -> l.trace_state, it.links) AS `links.trace_state`,
-  arrayMap(l -> {attributes_map('l.attributes')}, it.links) AS `links.attributes`,
-  arrayMap(l -> {attribute_types_map('l.attributes')}, it.links) AS `links.attribute_types`,
-  arrayMap(l -> l.flags, it.links) AS `links.flags`,
-  arrayMap(l -> l.dropped_attributes_count, it.links) AS `links.dropped_attributes_count`,
-  it.dropped_attributes_count AS dropped_attributes_count,
-  it.dropped_events_count AS dropped_events_count,
-  it.dropped_links_count AS dropped_links_count,
-  {exc_attrs}['exception.type'] AS exception_type,
-  {exc_attrs}['exception.message'] AS exception_message,
-  {exc_attrs}['exception.stacktrace'] AS exception_stacktrace
-{_walk('resource_spans', 'scope_spans', 'spans', table)}"""
+    n_events = "length(it.events)"
+    ev_r = f"arraySlice(er, 1, {n_events})"
+    ln_r = f"arraySlice(er, {n_events} + 1)"
+    # the first `exception` span event: its rendered attributes (index 0 reads as empty arrays)
+    exc_i = "indexOf(it.events.name, 'exception')"
+    exc_k, exc_v = f"it.events.attributes[{exc_i}].key", f"{ev_r}[{exc_i}]"
+    duration = "if(it.end_time_unix_nano > it.start_time_unix_nano, it.end_time_unix_nano - it.start_time_unix_nano, 0)"
+    columns = [
+        f"concat({hex_id('it.trace_id')}, {hex_id('it.span_id')}) AS event_id",
+        "'span' AS event_type",
+        "it.name AS event_name",
+        *_common_item_columns(keys, values, 'it.attributes', cf),
+        f"{nanos('it.start_time_unix_nano')} AS timestamp",
+        f"{nanos('it.start_time_unix_nano')} AS observed_timestamp",
+        f"{nanos('it.end_time_unix_nano')} AS end_timestamp",
+        f"if({duration} > 0, {duration}, {cf['wall_time_ns']}) AS duration_ns",
+        f"{hex_id('it.trace_id')} AS trace_id",
+        f"{hex_id('it.span_id')} AS span_id",
+        f"{hex_id('it.parent_span_id')} AS parent_span_id",
+        "it.trace_state AS trace_state",
+        "it.flags AS trace_flags",
+        f"{json_object_from('resource_data')} AS data",
+        f"{status} AS status_code",
+        "it.status.message AS status_message",
+        f"if({cf['outcome']} != '', {cf['outcome']}, if(it.status.code = 2, 'error', 'ok')) AS outcome",
+        "if(it.status.code = 2 OR http_status_code >= 500, 1, 3) AS importance",
+        f"{kind} AS span_kind",
+        f"arrayMap(e -> {nanos('e.time_unix_nano')}, it.events) AS `events.timestamp`",
+        "it.events.name AS `events.name`",
+        f"arrayMap((kvs, rr) -> {text_map('kvs.key', 'rr')}, it.events.attributes, {ev_r}) AS `events.attributes`",
+        f"arrayMap(kvs -> {type_map('kvs')}, it.events.attributes) AS `events.attribute_types`",
+        "it.events.dropped_attributes_count AS `events.dropped_attributes_count`",
+        f"arrayMap(l -> {hex_id('l.trace_id')}, it.links) AS `links.trace_id`",
+        f"arrayMap(l -> {hex_id('l.span_id')}, it.links) AS `links.span_id`",
+        "it.links.trace_state AS `links.trace_state`",
+        f"arrayMap((kvs, rr) -> {text_map('kvs.key', 'rr')}, it.links.attributes, {ln_r}) AS `links.attributes`",
+        f"arrayMap(kvs -> {type_map('kvs')}, it.links.attributes) AS `links.attribute_types`",
+        "it.links.flags AS `links.flags`",
+        "it.links.dropped_attributes_count AS `links.dropped_attributes_count`",
+        "it.dropped_attributes_count AS dropped_attributes_count",
+        "it.dropped_events_count AS dropped_events_count",
+        "it.dropped_links_count AS dropped_links_count",
+        f"{exc_v}[indexOf({exc_k}, 'exception.type')] AS exception_type",
+        f"{exc_v}[indexOf({exc_k}, 'exception.message')] AS exception_message",
+        f"{exc_v}[indexOf({exc_k}, 'exception.stacktrace')] AS exception_stacktrace",
+    ]
+    scopes = _scope_levels(table, "resource_spans", "scope_spans", "spans")
+    # The span's own attributes are rendered in place; putting them into one list with the events'
+    # and links' lists first copies every attribute (measured: ~1 µs per span).
+    lists = "arrayConcat(it.events.attributes, it.links.attributes)"
+    return f"""{_select(columns)}
+FROM (
+  SELECT *, it.attributes.key AS ak, {cf_arrays('it.attributes.key', 'av')}
+  FROM (
+    SELECT {', '.join(_SCOPE_OUT)}, it, {cf_row('it.attributes.key')} AS cf_row,
+      {render('it.attributes')} AS av, {render_lists(lists)} AS er
+    FROM {scopes} ARRAY JOIN items AS it
+  )
+)"""
 
+
+# ---- logs ------------------------------------------------------------------------------------
 
 def logs_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP log records to `events` rows."""
     table = f"`{db}`.{LANDING_TABLES['ExportLogsServiceRequest']}"
+    keys, values = "ak", "av"
+    cf = _cloudflare()
     severity = "least(it.severity_number, 255)"
-    # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
-    data = json_object(*_RESOURCE_DATA, ("time_unix_nano_unset", "'true'", "it.time_unix_nano = 0"))
-    return f"""SELECT
-  lower(hex(sipHash128(it.time_unix_nano, it.observed_time_unix_nano, it.trace_id, it.span_id, it.severity_number,
-    it.severity_text, body, it.event_name, attributes, service_name, scope_name))) AS event_id,
-  'log' AS event_type,
-  it.event_name AS event_name,
-  {_OUTER_COMMON},
-  {nanos('if(it.time_unix_nano = 0, it.observed_time_unix_nano, it.time_unix_nano)')} AS timestamp,
-  {nanos('it.observed_time_unix_nano')} AS observed_timestamp,
-  {hex_id('it.trace_id')} AS trace_id,
-  {hex_id('it.span_id')} AS span_id,
-  it.flags AS trace_flags,
-  {attributes_map('it.attributes')} AS attributes,
-  {attribute_types_map('it.attributes')} AS attribute_types,
-  {_http_columns('attributes')},
-  {body_text('it.body')} AS body,
-  {any_value_type('it.body')} AS body_type,
-  {data} AS data,
-  if({severity} >= 17, 'error', 'ok') AS outcome,
-  multiIf({severity} >= 21, 0, {severity} >= 17, 1, {severity} >= 13, 2, 3) AS importance,
-  it.severity_text AS severity_text,
-  {severity} AS severity_number,
-  it.dropped_attributes_count AS dropped_attributes_count,
-  attributes['exception.type'] AS exception_type,
-  attributes['exception.message'] AS exception_message,
-  attributes['exception.stacktrace'] AS exception_stacktrace
-{_walk('resource_logs', 'scope_logs', 'log_records', table)}"""
-
-
-# Every data point type is normalised into one tuple shape so a single view (one ARRAY JOIN)
-# handles all five metric types: one insert then feeds exactly one view, which keeps
-# insert_deduplication_token semantics simple.
-_POINT_FIELDS: list[tuple[str, str]] = [
-    # (name, ClickHouse type) — the normalised point tuple
-    ("metric_type", "String"),
-    ("attrs", "ATTRS"),
-    ("start", "UInt64"),
-    ("time", "UInt64"),
-    ("value", "Float64"),
-    ("value_kind", "String"),  # as_double | as_int | '' (no number value)
-    ("value_int", "Int64"),
-    ("exemplars", "EXEMPLARS"),
-    ("flags", "UInt32"),
-    ("count", "UInt64"),
-    ("sum", "Float64"),
-    ("has_sum", "UInt8"),
-    ("min", "Nullable(Float64)"),
-    ("max", "Nullable(Float64)"),
-    ("bucket_counts", "Array(UInt64)"),
-    ("explicit_bounds", "Array(Float64)"),
-    ("scale", "Int32"),
-    ("zero_count", "UInt64"),
-    ("zero_threshold", "Float64"),
-    ("pos_offset", "Int32"),
-    ("pos_counts", "Array(UInt64)"),
-    ("neg_offset", "Int32"),
-    ("neg_counts", "Array(UInt64)"),
-    ("q_quantile", "Array(Float64)"),
-    ("q_value", "Array(Float64)"),
-    ("temporality", "String"),
-    ("monotonic", "Bool"),
-]
-_P = {name: i + 1 for i, (name, _) in enumerate(_POINT_FIELDS)}
-
-
-def _point_tuple(metric_type: str, **exprs: str) -> str:
-    defaults = {
-        "value": "toFloat64(0)", "value_kind": "''", "value_int": "toInt64(0)", "flags": "toUInt32(p.flags)",
-        "count": "toUInt64(0)", "sum": "toFloat64(0)", "has_sum": "toUInt8(0)",
-        "min": "CAST(NULL, 'Nullable(Float64)')", "max": "CAST(NULL, 'Nullable(Float64)')",
-        "bucket_counts": "CAST([], 'Array(UInt64)')", "explicit_bounds": "CAST([], 'Array(Float64)')",
-        "scale": "toInt32(0)", "zero_count": "toUInt64(0)", "zero_threshold": "toFloat64(0)",
-        "pos_offset": "toInt32(0)", "pos_counts": "CAST([], 'Array(UInt64)')", "neg_offset": "toInt32(0)",
-        "neg_counts": "CAST([], 'Array(UInt64)')", "q_quantile": "CAST([], 'Array(Float64)')",
-        "q_value": "CAST([], 'Array(Float64)')", "temporality": "''", "monotonic": "false",
-        "attrs": "p.attributes", "start": "p.start_time_unix_nano", "time": "p.time_unix_nano",
-        "exemplars": "p.exemplars",
-    }
-    defaults.update(exprs)
-    parts = [f"'{metric_type}'"] + [defaults[name] for name, _ in _POINT_FIELDS[1:]]
-    return f"tuple({', '.join(parts)})"
-
-
-_TEMPORALITY = "transform(m.{t}.aggregation_temporality, [0, 1, 2], ['unspecified', 'delta', 'cumulative'], toString(m.{t}.aggregation_temporality))"
-_NUMBER = dict(
-    value="if(p.number_value = 'as_int', toFloat64(p.as_int), p.as_double)",
-    value_kind="toString(p.number_value)",
-    value_int="p.as_int",
-)
-_HIST_COMMON = dict(
-    count="p.count", sum="p.sum", has_sum="toUInt8(p.sumcase = 'sum')",
-    min="if(p.mincase = 'min', toNullable(p.min), NULL)", max="if(p.maxcase = 'max', toNullable(p.max), NULL)",
-)
-
-
-def _metric_points() -> str:
-    arrays = [
-        f"arrayMap(p -> {_point_tuple('gauge', **_NUMBER)}, m.gauge.data_points)",
-        f"arrayMap(p -> {_point_tuple('sum', **_NUMBER, temporality=_TEMPORALITY.format(t='sum'), monotonic='m.sum.is_monotonic')}, m.sum.data_points)",
-        f"arrayMap(p -> {_point_tuple('histogram', **_HIST_COMMON, bucket_counts='p.bucket_counts', explicit_bounds='p.explicit_bounds', temporality=_TEMPORALITY.format(t='histogram'))}, m.histogram.data_points)",
-        "arrayMap(p -> "
-        + _point_tuple(
-            "exponential_histogram", **_HIST_COMMON, scale="p.scale", zero_count="p.zero_count",
-            zero_threshold="p.zero_threshold", pos_offset="p.positive.offset", pos_counts="p.positive.bucket_counts",
-            neg_offset="p.negative.offset", neg_counts="p.negative.bucket_counts",
-            temporality=_TEMPORALITY.format(t="exponential_histogram"),
-        )
-        + ", m.exponential_histogram.data_points)",
-        "arrayMap(p -> "
-        + _point_tuple(
-            "summary", count="p.count", sum="p.sum", has_sum="toUInt8(1)",
-            exemplars="CAST([], 'Array(" + ch_type("Exemplar").replace("'", "\\'") + ")')",
-            q_quantile="p.quantile_values.quantile", q_value="p.quantile_values.value",
-        )
-        + ", m.summary.data_points)",
+    exc = {n: f"{values}[indexOf({keys}, 'exception.{n}')]" for n in ("type", "message", "stacktrace")}
+    columns = [
+        "lower(hex(sipHash128(it.time_unix_nano, it.observed_time_unix_nano, it.trace_id, it.span_id, "
+        "it.severity_number, it.severity_text, body, it.event_name, attributes, service_name, scope_name))) AS event_id",
+        "'log' AS event_type",
+        "it.event_name AS event_name",
+        *_common_item_columns(keys, values, 'it.attributes', cf),
+        f"{nanos('if(it.time_unix_nano = 0, it.observed_time_unix_nano, it.time_unix_nano)')} AS timestamp",
+        f"{nanos('it.observed_time_unix_nano')} AS observed_timestamp",
+        f"{cf['wall_time_ns']} AS duration_ns",
+        f"{hex_id('it.trace_id')} AS trace_id",
+        f"{hex_id('it.span_id')} AS span_id",
+        "it.flags AS trace_flags",
+        f"{body_text('it.body')} AS body",
+        f"{any_value_type('it.body')} AS body_type",
+        # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
+        f"{json_object_from('resource_data', ('time_unix_nano_unset', repr('true'), 'it.time_unix_nano = 0'))} AS data",
+        f"if({cf['outcome']} != '', {cf['outcome']}, if({severity} >= 17, 'error', 'ok')) AS outcome",
+        f"multiIf({severity} >= 21, 0, {severity} >= 17, 1, {severity} >= 13, 2, 3) AS importance",
+        "it.severity_text AS severity_text",
+        f"{severity} AS severity_number",
+        "it.dropped_attributes_count AS dropped_attributes_count",
+        f"{exc['type']} AS exception_type",
+        f"{exc['message']} AS exception_message",
+        f"{exc['stacktrace']} AS exception_stacktrace",
     ]
-    return f"arrayConcat({', '.join(arrays)})"
+    scopes = _scope_levels(table, "resource_logs", "scope_logs", "log_records")
+    return f"""{_select(columns)}
+FROM (
+  SELECT *, it.attributes.key AS ak, {cf_arrays('it.attributes.key', 'av')}
+  FROM (
+    SELECT {', '.join(_SCOPE_OUT)}, it, {cf_row('it.attributes.key')} AS cf_row,
+      {render('it.attributes')} AS av
+    FROM {scopes} ARRAY JOIN items AS it
+  )
+)"""
 
+
+# ---- metrics ---------------------------------------------------------------------------------
 
 def metrics_view_select(db: str) -> str:
-    """SELECT of the materialized view that maps OTLP metric data points to `events` rows."""
+    """SELECT of the materialized view that maps OTLP metric data points to `events` rows.
+
+    Every data point type is normalised into one tuple shape (`otlp_views_v1._metric_points`) so one
+    view (one ARRAY JOIN) handles all five metric types.
+    """
     table = f"`{db}`.{LANDING_TABLES['ExportMetricsServiceRequest']}"
 
     def f(name: str) -> str:
         return f"tupleElement(pt, {_P[name]})"
 
-    data = json_object(
-        *_RESOURCE_DATA,
+    keys, texts = f"{f('attrs')}.key", "av"
+    ex = f("exemplars")
+    ex_r = "er"
+    data = json_object_from(
+        "resource_data",
         ("as_int", f"toString({f('value_int')})", f"{f('value_kind')} = 'as_int'"),
         ("has_sum", "'false'", f"{f('metric_type')} IN ('histogram', 'exponential_histogram') AND {f('has_sum')} = 0"),
         ("flags", f"toString({f('flags')})", f"{f('flags')} != 0"),
         ("metric_metadata", "toJSONString(metric_metadata)", "notEmpty(metric_metadata)"),
         ("metric_metadata_types", "toJSONString(metric_metadata_types)", "notEmpty(metric_metadata_types)"),
     )
-    ex = f"{f('exemplars')}"
-    walk = (
-        "FROM (\n"
-        f"  SELECT {_CARRIED},\n      {_scope_columns('ss')},\n"
-        "      m.name AS metric_name, m.description AS metric_description, m.unit AS metric_unit,\n"
-        f"      {attributes_map('m.metadata')} AS metric_metadata,\n"
-        f"      {attribute_types_map('m.metadata')} AS metric_metadata_types,\n"
-        f"      {_metric_points()} AS points\n"
-        "  FROM (\n"
-        f"    SELECT {_resource_columns('rs')},\n      rs.scope_metrics AS scopes\n"
-        f"    FROM {table} ARRAY JOIN resource_metrics AS rs\n"
-        "  ) ARRAY JOIN scopes AS ss ARRAY JOIN ss.metrics AS m\n"
-        ") ARRAY JOIN points AS pt"
+    columns = [
+        f"lower(hex(sipHash128(metric_name, {f('start')}, {f('time')}, {keys}, attributes, resource_attributes, "
+        f"scope_name, {f('value')}, {f('count')}, {f('sum')}))) AS event_id",
+        "'metric' AS event_type",
+        "metric_name AS event_name",
+        "'otlp' AS source",
+        "service_namespace AS ns",
+        *_PASSED,
+        "res_service_name AS service_name",
+        f"{nanos(f('time'))} AS timestamp",
+        f"{nanos(f('time'))} AS observed_timestamp",
+        f"{nanos(f('start'))} AS start_timestamp",
+        f"{text_map(keys, texts)} AS attributes",
+        f"{type_map(f('attrs'))} AS attribute_types",
+        f"{data} AS data",
+        "3 AS importance",
+        f"{f('metric_type')} AS metric_type",
+        "metric_unit",
+        "metric_description",
+        f"{f('value')} AS value",
+        f"{f('monotonic')} AS is_monotonic",
+        f"{f('temporality')} AS aggregation_temporality",
+        f"{f('count')} AS count",
+        f"{f('sum')} AS sum",
+        f"{f('min')} AS min",
+        f"{f('max')} AS max",
+        f"{f('bucket_counts')} AS bucket_counts",
+        f"{f('explicit_bounds')} AS explicit_bounds",
+        f"{f('scale')} AS exp_scale",
+        f"{f('zero_count')} AS exp_zero_count",
+        f"{f('zero_threshold')} AS exp_zero_threshold",
+        f"{f('pos_offset')} AS exp_positive_offset",
+        f"{f('pos_counts')} AS exp_positive_bucket_counts",
+        f"{f('neg_offset')} AS exp_negative_offset",
+        f"{f('neg_counts')} AS exp_negative_bucket_counts",
+        f"{f('q_quantile')} AS `quantiles.quantile`",
+        f"{f('q_value')} AS `quantiles.value`",
+        f"arrayMap(e -> {nanos('e.time_unix_nano')}, {ex}) AS `exemplars.timestamp`",
+        f"arrayMap(e -> if(e.exemplar_value = 'as_int', toFloat64(e.as_int), e.as_double), {ex}) AS `exemplars.value`",
+        f"arrayMap(e -> {hex_id('e.trace_id')}, {ex}) AS `exemplars.trace_id`",
+        f"arrayMap(e -> {hex_id('e.span_id')}, {ex}) AS `exemplars.span_id`",
+        f"arrayMap((kvs, rr) -> {text_map('kvs.key', 'rr')}, {ex}.filtered_attributes, {ex_r}) "
+        "AS `exemplars.filtered_attributes`",
+    ]
+    scopes = _scope_levels(table, "resource_metrics", "scope_metrics", "metrics")
+    carried = ", ".join(_SCOPE_OUT)
+    return f"""{_select(columns)}
+FROM (
+  SELECT {carried}, metric_name, metric_description, metric_unit, metric_metadata, metric_metadata_types, pt,
+    {render(f('attrs'))} AS av, {render_lists(f"{ex}.filtered_attributes")} AS er
+  FROM (
+    SELECT {carried}, m.name AS metric_name, m.description AS metric_description, m.unit AS metric_unit,
+      {text_map('m.metadata.key', 'mr[1]')} AS metric_metadata,
+      {type_map('m.metadata')} AS metric_metadata_types,
+      points
+    FROM (
+      SELECT {carried}, m, {render_lists('[m.metadata]')} AS mr, {_metric_points()} AS points
+      FROM {scopes} ARRAY JOIN items AS m
     )
-    return f"""SELECT
-  lower(hex(sipHash128(metric_name, {f('start')}, {f('time')}, {f('attrs')}.key, attributes, resource_attributes, scope_name,
-    {f('value')}, {f('count')}, {f('sum')}))) AS event_id,
-  'metric' AS event_type,
-  metric_name AS event_name,
-  {_OUTER_COMMON},
-  {nanos(f('time'))} AS timestamp,
-  {nanos(f('time'))} AS observed_timestamp,
-  {nanos(f('start'))} AS start_timestamp,
-  {attributes_map(f('attrs'))} AS attributes,
-  {attribute_types_map(f('attrs'))} AS attribute_types,
-  {data} AS data,
-  3 AS importance,
-  {f('metric_type')} AS metric_type,
-  metric_unit,
-  metric_description,
-  {f('value')} AS value,
-  {f('monotonic')} AS is_monotonic,
-  {f('temporality')} AS aggregation_temporality,
-  {f('count')} AS count,
-  {f('sum')} AS sum,
-  {f('min')} AS min,
-  {f('max')} AS max,
-  {f('bucket_counts')} AS bucket_counts,
-  {f('explicit_bounds')} AS explicit_bounds,
-  {f('scale')} AS exp_scale,
-  {f('zero_count')} AS exp_zero_count,
-  {f('zero_threshold')} AS exp_zero_threshold,
-  {f('pos_offset')} AS exp_positive_offset,
-  {f('pos_counts')} AS exp_positive_bucket_counts,
-  {f('neg_offset')} AS exp_negative_offset,
-  {f('neg_counts')} AS exp_negative_bucket_counts,
-  {f('q_quantile')} AS `quantiles.quantile`,
-  {f('q_value')} AS `quantiles.value`,
-  arrayMap(e -> {nanos('e.time_unix_nano')}, {ex}) AS `exemplars.timestamp`,
-  arrayMap(e -> if(e.exemplar_value = 'as_int', toFloat64(e.as_int), e.as_double), {ex}) AS `exemplars.value`,
-  arrayMap(e -> {hex_id('e.trace_id')}, {ex}) AS `exemplars.trace_id`,
-  arrayMap(e -> {hex_id('e.span_id')}, {ex}) AS `exemplars.span_id`,
-  arrayMap(e -> {attributes_map('e.filtered_attributes')}, {ex}) AS `exemplars.filtered_attributes`
-{walk}"""
+  ) ARRAY JOIN points AS pt
+)"""
 
 
 VIEW_SELECTS = {
