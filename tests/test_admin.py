@@ -110,6 +110,7 @@ def test_health_503_while_exporter_cannot_write(svc: RunningService) -> None:
 def test_health_503_and_backpressure_when_log_full(svc: RunningService) -> None:
     exporter = svc.service.exporters["clickhouse"]
     wal = exporter.log("otlp_traces")
+    assert svc.call(svc.service.flush(60)), "earlier tests' data must be written first (nothing else in flight)"
     clients = list(exporter.routes[0].writer._clients)
 
     def refuse(*args: object, **kwargs: object) -> None:  # injected: ClickHouse down, so the log fills
