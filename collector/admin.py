@@ -122,8 +122,8 @@ class AdminServer:
             return web.json_response({"error": "body must be JSON"}, status=400)
         exporters = self._service.exporters
         # A sharded exporter keeps one dead-letter folder per shard: name the shard (e.g. clickhouse/shard2).
-        writers = {r.writer.name: r.writer for e in exporters.values() for r in e.routes}
-        name = body.get("exporter") or next(iter(exporters), None)
+        writers = {r.writer.name: r.writer for e in exporters.values() for r in getattr(e, "routes", ())}
+        name = body.get("exporter") or next((n for n, e in exporters.items() if hasattr(e, "routes")), None)
         writer = writers.get(name) if name else None
         if writer is None:
             shards = ", ".join(n for n in writers if n not in exporters) or "none"

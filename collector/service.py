@@ -10,16 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from exporters.clickhouse.exporter import ClickHouseExporter, ClickHouseWriter, Route
 from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
 from exporters.deadletter import DeadLetterStore
+from exporters.otlp.exporter import OtlpForwardExporter, otlp_exporter, otlphttp_exporter
 from tailhouse.pipeline.fanout import Fanout, LogTarget
 from tailhouse.pipeline.sender import BatchShape
 
 from .admin import AdminServer
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
-                     OtlpReceiverConfig)
+                     OtlpExporterConfig, OtlpHttpExporterConfig, OtlpReceiverConfig)
 from .intake import Intake
 from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
@@ -52,6 +54,29 @@ def batch_shape(batch: BatchProcessorConfig, exporter: ClickHouseExporterConfig)
                       max_bytes=int(batch.send_batch_max_bytes))
 
 
+AnyExporter = ClickHouseExporter | OtlpForwardExporter
+
+
+def _build_clickhouse(service: "Service", name: str, ecfg: Any, shapes: dict[str, BatchShape]) -> AnyExporter:
+    return service._build_clickhouse_exporter(name, ecfg, shapes)
+
+
+def _build_forward(factory: Callable[..., OtlpForwardExporter]) -> Callable[..., AnyExporter]:
+    def build(service: "Service", name: str, ecfg: OtlpExporterConfig | OtlpHttpExporterConfig,
+              shapes: dict[str, BatchShape]) -> AnyExporter:
+        service.endpoints.append(Endpoint(name, name.split("/", 1)[0], ecfg.endpoint))
+        return factory(name, ecfg, service.stats, service.config.forward_queue_dir(name, ecfg), shapes)
+    return build
+
+
+# exporter type (the part of its name before `/`) -> how the service builds it
+EXPORTER_FACTORIES: dict[str, Callable[["Service", str, Any, dict[str, BatchShape]], AnyExporter]] = {
+    "clickhouse": _build_clickhouse,
+    "otlp": _build_forward(otlp_exporter),
+    "otlphttp": _build_forward(otlphttp_exporter),
+}
+
+
 class Service:
     """One running collector: every pipeline of a Config."""
 
@@ -59,7 +84,7 @@ class Service:
         self.config = config
         self.stats = Stats()
         self.metrics_registry = make_registry(self.stats, self.health)
-        self.exporters: dict[str, ClickHouseExporter] = {}
+        self.exporters: dict[str, AnyExporter] = {}
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
@@ -125,8 +150,12 @@ class Service:
         self._progress.start()
         self._started = True
 
-    def _build_exporter(self, name: str, ecfg: ClickHouseExporterConfig,
-                        shapes: dict[str, BatchShape]) -> ClickHouseExporter:
+    def _build_exporter(self, name: str, ecfg: Any, shapes: dict[str, BatchShape]) -> AnyExporter:
+        """The exporter of config type `name` (`type` or `type/name`), built by its factory."""
+        return EXPORTER_FACTORIES[name.split("/", 1)[0]](self, name, ecfg, shapes)
+
+    def _build_clickhouse_exporter(self, name: str, ecfg: ClickHouseExporterConfig,
+                                   shapes: dict[str, BatchShape]) -> ClickHouseExporter:
         cfg = self.config
         log_dir, dead_letter_dir = cfg.queue_dir(name, ecfg), cfg.dead_letter_dir(name, ecfg)
         if ecfg.sharding is not None:
@@ -195,5 +224,5 @@ class Service:
         return (False, "; ".join(problems)) if problems else (True, "")
 
     def query_exporter(self) -> ClickHouseExporter | None:
-        """The exporter `tailhouse sql` queries (the first one)."""
-        return next(iter(self.exporters.values()), None)
+        """The exporter `tailhouse sql` queries (the first clickhouse one)."""
+        return next((e for e in self.exporters.values() if isinstance(e, ClickHouseExporter)), None)
