@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
 
+from .live.sse import add_tail_route
 from .metrics import exposition
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ class AdminServer:
         app.router.add_post("/flush", self._flush)
         app.router.add_post("/query", self._query)
         app.router.add_post("/deadletter/replay", self._replay_dead_letters)
+        add_tail_route(app, self._service.live)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         host, _, port = self._endpoint.rpartition(":")
@@ -76,7 +79,8 @@ class AdminServer:
 
     async def _stats(self, request: web.Request) -> web.Response:
         ready, reason = self._service.health()
-        return web.json_response({"ready": ready, "reason": reason, **self._service.stats.as_dict()})
+        return web.json_response({"ready": ready, "reason": reason, **self._service.stats.as_dict(),
+                                  "live_tail": asdict(self._service.live.stats)})
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body = exposition(self._service.metrics_registry)

@@ -23,6 +23,7 @@ from .admin import AdminServer
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
                      OtlpExporterConfig, OtlpHttpExporterConfig, OtlpReceiverConfig)
 from .intake import Intake
+from .live.hub import TailHub
 from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
 from .progress import ProgressReporter
@@ -87,6 +88,7 @@ class Service:
         self.exporters: dict[str, AnyExporter] = {}
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
+        self.live = TailHub()  # live tail (GET /tail on the admin endpoint)
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
@@ -132,6 +134,7 @@ class Service:
                 continue
             assert isinstance(rcfg, OtlpReceiverConfig)
             intake = Intake(name, feeds[name], self.stats)
+            intake.live = self.live
             if rcfg.protocols.grpc is not None:
                 receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir)
                 await receiver.start()
@@ -171,6 +174,7 @@ class Service:
     async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, fanout: Fanout) -> None:
         options = MappingOptions.build(rcfg.default_service_name, rcfg.redact.headers, rcfg.redact.query_params)
         intake = TailIntake(name, fanout, self.stats, TailMapper(options))
+        intake.live = self.live
         token = rcfg.auth.bearer_token
         if rcfg.http is not None:
             http = TailHttpReceiver(name, rcfg.http, token, intake, self.config.service.shutdown_timeout)
@@ -208,6 +212,7 @@ class Service:
                             "written after the next start", name, grace)
         for e in self.exporters.values():
             await e.shutdown()
+        await self.live.close()
         if self._admin:
             await self._admin.stop()
         self._started = False
