@@ -2,15 +2,22 @@
 
 Costs nothing while nobody subscribes: `publish` returns at once. With subscribers, an accepted
 request is queued (bounded; when the hub cannot keep up, requests are dropped for the live view
-and subscribers are told), decoded into events and filtered per subscriber on a worker thread,
-and put into each subscriber's bounded queue. A subscriber whose queue is full is cut loose with
-a message: ingestion never waits for a subscriber.
+and subscribers are told), decoded into events, filtered and serialized per subscriber on a
+worker thread, and put into each subscriber's bounded queue. A subscriber whose queue is full is
+cut loose with a message: ingestion never waits for a subscriber.
+
+Decoding shares the process (and its interpreter lock) with ingestion, so the hub works at most
+`max_busy` of the time (a duty cycle: after a decode that took d seconds it rests d·(1/max_busy − 1)).
+Under a load the live view cannot follow, requests it has no time for are not shown (counted and
+announced to subscribers) instead of taking CPU from the intake.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +26,8 @@ from .filters import TailFilter
 
 log = logging.getLogger(__name__)
 
-PENDING_REQUESTS = 256     # accepted requests waiting to be decoded for subscribers
+PENDING_REQUESTS = 64      # accepted requests waiting to be decoded for subscribers
+MAX_BUSY = 0.2             # share of time the hub may spend decoding (one thread)
 SUBSCRIBER_QUEUE = 10_000  # events a subscriber may fall behind before it is cut loose
 
 
@@ -37,14 +45,16 @@ class Subscription:
 
     def __init__(self, flt: TailFilter, max_queued: int) -> None:
         self.filter = flt
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(max_queued)
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(max_queued)  # SSE messages, one per event
         self.cut_reason = ""
 
 
 class TailHub:
     """See the module docstring."""
 
-    def __init__(self, pending_requests: int = PENDING_REQUESTS, subscriber_queue: int = SUBSCRIBER_QUEUE) -> None:
+    def __init__(self, pending_requests: int = PENDING_REQUESTS, subscriber_queue: int = SUBSCRIBER_QUEUE,
+                 max_busy: float = MAX_BUSY) -> None:
+        self._rest_factor = 1 / max_busy - 1
         self._subs: list[Subscription] = []
         self._pending: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(pending_requests)
         self._subscriber_queue = subscriber_queue
@@ -98,7 +108,7 @@ class TailHub:
             sub.cut_reason = "the service is stopping"
             self.unsubscribe(sub)
             try:
-                sub.queue.put_nowait({})  # wakes a reader waiting for events
+                sub.queue.put_nowait(b"")  # wakes a reader waiting for events
             except asyncio.QueueFull:
                 pass  # the reader is not waiting: it sees cut_reason after its current write
         if self._worker is not None:
@@ -111,14 +121,17 @@ class TailHub:
             subs = list(self._subs)
             if not subs:
                 continue
+            started = time.perf_counter()
             try:
                 matched = await asyncio.to_thread(_select, kind, payload, [s.filter for s in subs])
             except Exception:  # a decoding bug must not end the live view; it is logged for a fix
                 log.exception("live tail: decoding a %s request for subscribers failed", kind)
                 continue
+            finally:
+                rest = (time.perf_counter() - started) * self._rest_factor
             if self._dropped_unreported:
-                notice = {"notice": f"{self._dropped_unreported} accepted requests are not shown: the live view "
-                                    f"fell behind (they are stored as usual)"}
+                notice = notice_message(f"{self._dropped_unreported} accepted requests are not shown: the live "
+                                        f"view fell behind (they are stored as usual)")
                 self._dropped_unreported = 0
                 matched = [[notice, *events] for events in matched]
             for sub, events in zip(subs, matched, strict=True):
@@ -132,9 +145,29 @@ class TailHub:
                                       f"or read faster")
                         break
                     self.stats.delivered_events += 1
+            await asyncio.sleep(rest)
 
 
-def _select(kind: str, payload: bytes, filters: list[TailFilter]) -> list[list[dict[str, Any]]]:
-    """Decode one request and pick, per filter, the events it lets through (on a worker thread)."""
+def event_message(ev: dict[str, Any]) -> bytes:
+    """One event as a Server-Sent Events message."""
+    return b"data: " + json.dumps(ev, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+
+
+def notice_message(text: str) -> bytes:
+    return b"event: notice\ndata: " + json.dumps({"notice": text}).encode() + b"\n\n"
+
+
+def _select(kind: str, payload: bytes, filters: list[TailFilter]) -> list[list[bytes]]:
+    """Decode one request and pick and serialize, per filter, the events it lets through (on a worker thread)."""
     events = decode(kind, payload)
-    return [[e for e in events if f.matches(e)] for f in filters]
+    encoded: dict[int, bytes] = {}
+    out = []
+    for f in filters:
+        picked = []
+        for i, e in enumerate(events):
+            if f.matches(e):
+                if i not in encoded:
+                    encoded[i] = event_message(e)
+                picked.append(encoded[i])
+        out.append(picked)
+    return out

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
-
 from aiohttp import web
 
 from .filters import FilterError, TailFilter
@@ -21,12 +19,6 @@ from .hub import TailHub
 KEEPALIVE = 15.0
 WRITE_TIMEOUT = 5.0  # a client that takes longer than this to take one write is cut loose
 MAX_EVENTS_PER_WRITE = 500
-
-
-def _message(ev: dict[str, Any]) -> bytes:
-    if "notice" in ev:
-        return b"event: notice\ndata: " + json.dumps(ev).encode() + b"\n\n"
-    return b"data: " + json.dumps(ev, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
 
 
 def add_tail_route(app: web.Application, hub: TailHub) -> None:
@@ -58,7 +50,7 @@ def add_tail_route(app: web.Application, hub: TailHub) -> None:
                     batch = [first]
                     while len(batch) < MAX_EVENTS_PER_WRITE and not sub.queue.empty():
                         batch.append(sub.queue.get_nowait())
-                    chunk = b"".join(_message(e) for e in batch)
+                    chunk = b"".join(batch)
                 try:
                     await asyncio.wait_for(resp.write(chunk), WRITE_TIMEOUT)
                 except asyncio.TimeoutError:
