@@ -8,6 +8,7 @@ is durable; each exporter reads its logs, batching as its pipeline's `batch` pro
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -66,6 +67,11 @@ def _build_forward(factory: Callable[..., OtlpForwardExporter]) -> Callable[...,
     def build(service: "Service", name: str, ecfg: OtlpExporterConfig | OtlpHttpExporterConfig,
               shapes: dict[str, BatchShape]) -> AnyExporter:
         service.endpoints.append(Endpoint(name, name.split("/", 1)[0], ecfg.endpoint))
+        # TLS files are found relative to the config file's directory, as the receivers' are.
+        base = service.config.base_dir
+        files = {f: str(base / getattr(ecfg.tls, f)) for f in ("ca_file", "cert_file", "key_file")
+                 if getattr(ecfg.tls, f)}
+        ecfg = dataclasses.replace(ecfg, tls=dataclasses.replace(ecfg.tls, **files))
         return factory(name, ecfg, service.stats, service.config.forward_queue_dir(name, ecfg), shapes)
     return build
 

@@ -7,11 +7,13 @@ status with Retry-After), to check the forwarding exporters' retry rules against
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from concurrent import futures
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -64,12 +66,16 @@ class OtlpSink:
 
     # ---- gRPC ------------------------------------------------------------------------------
 
-    def start_grpc(self, port: int = 0) -> int:
+    def start_grpc(self, port: int = 0, tls: tuple[Path, Path] | None = None) -> int:
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         for signal, (service, _) in SERVICES.items():
             server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, {
                 "Export": grpc.unary_unary_rpc_method_handler(self._grpc_handler(signal))}),))
-        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+        if tls is None:
+            bound = server.add_insecure_port(f"127.0.0.1:{port}")
+        else:
+            creds = grpc.ssl_server_credentials([(tls[1].read_bytes(), tls[0].read_bytes())])
+            bound = server.add_secure_port(f"127.0.0.1:{port}", creds)
         server.start()
         self._grpc = server
         return bound
@@ -92,7 +98,7 @@ class OtlpSink:
 
     # ---- HTTP ------------------------------------------------------------------------------
 
-    def start_http(self, port: int = 0) -> int:
+    def start_http(self, port: int = 0, tls: tuple[Path, Path] | None = None) -> int:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -122,6 +128,10 @@ class OtlpSink:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self._http = server
         return int(server.server_address[1])

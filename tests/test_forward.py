@@ -365,3 +365,71 @@ def test_forward_config_reads_collector_style_fields() -> None:
     e = cfg.exporters["otlphttp/eu"]
     assert e.url("logs") == "https://127.0.0.1:4318/base/v1/logs"
     assert (e.compression, float(e.timeout), e.headers) == ("none", 2.0, {"x-key": "v"})
+
+
+# -- TLS -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("transport", ["grpc", "http"])
+def test_tls_destination_verified_against_ca_file(tmp_path: Path, transport: str) -> None:
+    import asyncio
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from collector.config import parse_config
+    from exporters.otlp.transport import ForwardError, GrpcTransport, HttpTransport
+    from tailhouse.pipeline.signals import Signal
+    from test_transport_security import _self_signed
+
+    cert, key = _self_signed(tmp_path)
+    sink = OtlpSink()
+    port = sink.start_grpc(tls=(cert, key)) if transport == "grpc" else sink.start_http(tls=(cert, key))
+    kind, endpoint = ("otlp", f"localhost:{port}") if transport == "grpc" else ("otlphttp", f"https://localhost:{port}")
+    req = ExportTraceServiceRequest()
+    req.resource_spans.add().scope_spans.add().spans.add(trace_id=b"\1" * 16, span_id=b"\2" * 8, name="tls")
+    body = req.SerializeToString()
+
+    async def send(ca: str) -> None:
+        cfg = parse_config(f"receivers: {{otlp: {{protocols: {{grpc: {{endpoint: '127.0.0.1:4317'}}}}}}}}\n"
+                           f"exporters: {{{kind}: {{endpoint: '{endpoint}', tls: {{ca_file: '{ca}'}}}}}}\n"
+                           f"service: {{pipelines: {{traces: {{receivers: [otlp], exporters: [{kind}]}}}}}}\n",
+                           tmp_path).exporters[kind]
+        t = GrpcTransport(cfg) if transport == "grpc" else HttpTransport(cfg)
+        await t.connect()
+        try:
+            await t.send(Signal.TRACES, body)
+        finally:
+            await t.close()
+    try:
+        asyncio.run(send(str(cert)))
+        assert [s.name for s in sink.spans()] == ["tls"]
+        other, _ = _self_signed(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path)
+        with pytest.raises(ForwardError):  # a server the CA does not vouch for is not sent to
+            asyncio.run(send(str(other)))
+        assert len(sink.spans()) == 1
+    finally:
+        sink.stop()
+
+
+def test_clickhouse_unable_to_write_does_not_block_forwarding(tmp_path: Path) -> None:
+    sink = OtlpSink()
+    port = sink.start_grpc()
+    svc = start_service(tmp_path, DOWN_CONFIG, sink_grpc=port)
+    try:
+        # The events table goes away (UNKNOWN_TABLE is retryable): the clickhouse exporter retries.
+        svc.query_raw("DETACH TABLE tailhouse.events", "TSV", flush=False)
+        service = f"fwd-{uuid.uuid4().hex[:8]}"
+        sent = _send_spans(svc.grpc_endpoint, service, 40)
+        assert sink.wait(lambda: len(_forwarded_spans(sink, service)) >= 40)  # forwarded meanwhile
+        _same_spans(sent, _forwarded_spans(sink, service))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and svc.get_json("/health")[0] == 200:
+            time.sleep(0.1)
+        status, health = svc.get_json("/health")
+        assert status == 503 and "exporter clickhouse" in health["reason"], health
+        svc.query_raw("ATTACH TABLE tailhouse.events", "TSV", flush=False)
+        assert svc.flush(60)
+        assert int(svc.scalar(f"SELECT count() FROM events WHERE service_name = '{service}'")) == 40
+    finally:
+        code = svc.stop()
+        sink.stop()
+    assert code == 0, "".join(svc.stderr_lines[-40:])
