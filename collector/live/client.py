@@ -54,7 +54,8 @@ def pretty(ev: dict[str, Any], colour: bool) -> str:
     elif kind == "metric":
         detail = f"{ev.get('value')} {ev.get('metric_unit') or ''}".rstrip()
     trace = str(ev.get("trace_id") or "")
-    line = (f"{clock} {level:<5} {kind:<6} {ev.get('service_name') or '-'} {ev.get('event_name') or '-'}"
+    name = str(ev.get("event_name") or "")
+    line = (f"{clock} {level:<5} {kind:<6} {ev.get('service_name') or '-'}{' ' + name if name else ''}"
             f"{': ' + detail if detail else ''}{'  trace=' + trace[:16] if trace.strip('0') else ''}")
     line = line.replace("\n", "⏎ ")
     return f"{_COLOURS.get(level, '')}{line}{_RESET}" if colour and level in _COLOURS else line
