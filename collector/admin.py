@@ -18,6 +18,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from exporters.clickhouse.migrations import describe_missing, missing_objects
 
 from .auth import BearerAuth
 from .config import AdminConfig
+from .live.sse import add_tail_route
 from .metrics import exposition
 from .receivers.http_server import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
 from .sql_guard import QueryRefused, make_readonly, run_checked
@@ -99,6 +101,7 @@ class AdminServer:
         app.router.add_post("/flush", self._flush)
         app.router.add_post("/query", self._query)
         app.router.add_post("/deadletter/replay", self._replay_dead_letters)
+        add_tail_route(app, self._service.live)
         self._runner, self.port = await serve(app, self.guard, self._base_dir)
 
     async def stop(self) -> None:
@@ -144,7 +147,7 @@ class AdminServer:
     async def _stats(self, request: web.Request) -> web.Response:
         ready, reason = self._service.health()
         return web.json_response({"ready": ready, "reason": reason, **self._service.stats.as_dict(),
-                                  "limits": self._service.limits_stats()})
+                                  "limits": self._service.limits_stats(), "live_tail": asdict(self._service.live.stats)})
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body = exposition(self._service.metrics_registry)
@@ -236,8 +239,8 @@ class AdminServer:
             return web.json_response({"error": "body must be a JSON object"}, status=400)
         exporters = self._service.exporters
         # A sharded exporter keeps one dead-letter folder per shard: name the shard (e.g. clickhouse/shard2).
-        writers = {r.writer.name: r.writer for e in exporters.values() for r in e.routes}
-        name = body.get("exporter") or next(iter(exporters), None)
+        writers = {r.writer.name: r.writer for e in exporters.values() for r in getattr(e, "routes", ())}
+        name = body.get("exporter") or next((n for n, e in exporters.items() if hasattr(e, "routes")), None)
         writer = writers.get(name) if name else None
         if writer is None:
             shards = ", ".join(n for n in writers if n not in exporters) or "none"

@@ -338,6 +338,27 @@ def _replay_directly(config: Config, name: str, ecfg: ClickHouseExporterConfig, 
         client.close()
 
 
+def cmd_tail(args: argparse.Namespace) -> int:
+    from .live.client import run_tail
+
+    headers: dict[str, str] = {}
+    if args.admin:
+        admin = args.admin
+    elif args.config:
+        config = _load(args.config)
+        admin, headers = _admin_base(config), _admin_headers(config)  # the admin auth token, as `sql` sends it
+    else:
+        print("tailhouse tail: give --config (the running service's config) or --admin URL", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.since is not None:
+        try:
+            args.since = float(parse_duration(args.since, "--since"))
+        except ConfigError as exc:
+            print(f"tailhouse tail: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+    return run_tail(admin, args, headers=headers)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tailhouse", description="OpenTelemetry and Cloudflare Workers tail events into ClickHouse")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -393,6 +414,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="rows per table (default 50)")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("tail", help="follow events as they are accepted (live, via the admin endpoint)")
+    p.add_argument("--config", help="config of the running service (to find its admin endpoint)")
+    p.add_argument("--admin", help="admin endpoint URL instead of --config, e.g. http://127.0.0.1:13133")
+    p.add_argument("--type", action="append", choices=["span", "log", "metric", "tail"],
+                   help="only this event type (repeatable)")
+    p.add_argument("--service", help="service.name glob, e.g. 'checkout*'")
+    p.add_argument("--level", choices=["trace", "debug", "info", "warn", "error", "fatal"], help="minimum severity")
+    p.add_argument("--trace", help="only this trace id (32 hex digits)")
+    p.add_argument("--grep", help="text to find in body, name, exception message, status message or URL")
+    p.add_argument("--where", help="SQL condition over the event's columns, e.g. \"duration_ns > 100000000\"")
+    p.add_argument("--topic", action="append", help="TYPE.SERVICE.NAME pattern, e.g. 'tail.*.exception' (repeatable)")
+    p.add_argument("--format", choices=["pretty", "json"], default="pretty")
+    p.add_argument("--since", help="first print stored events of this window, e.g. 5m")
+    p.add_argument("--limit", type=int, default=10_000, help="--since: at most this many stored events")
+    p.set_defaults(func=cmd_tail)
     p = sub.add_parser("deadletter", help="list or replay requests ClickHouse refused permanently")
     p.add_argument("action", choices=["list", "replay"])
     p.add_argument("--config", required=True)

@@ -16,6 +16,7 @@ import yaml
 
 from exporters.clickhouse.config import (ClickHouseExporterConfig, ClusterConfig, RetryConfig, SendingConfig,
                                          SendingQueueConfig, ShardConfig, ShardingConfig, split_endpoint)
+from exporters.otlp.config import OtlpExporterConfig, OtlpHttpExporterConfig
 
 from .config_loader import ByteSize, ConfigError, Duration, build, substitute_env
 
@@ -378,7 +379,8 @@ class ServiceConfig:
 # component type -> config dataclass
 RECEIVER_TYPES: dict[str, type] = {"otlp": OtlpReceiverConfig, "cloudflare_tail": CloudflareTailReceiverConfig}
 PROCESSOR_TYPES: dict[str, type] = {"batch": BatchProcessorConfig}
-EXPORTER_TYPES: dict[str, type] = {"clickhouse": ClickHouseExporterConfig}
+EXPORTER_TYPES: dict[str, type] = {"clickhouse": ClickHouseExporterConfig, "otlp": OtlpExporterConfig,
+                                   "otlphttp": OtlpHttpExporterConfig}
 
 
 @dataclass
@@ -412,6 +414,17 @@ class Config:
             p = Path(q.storage)
             return (p if p.is_absolute() else (self.base_dir / p)).resolve() / folder
         return self._data_dir(exporter) / "queue" / folder
+
+    def forward_queue_dir(self, name: str, exporter: OtlpExporterConfig | OtlpHttpExporterConfig) -> Path:
+        """Directory of forwarding exporter `name`'s write-ahead logs: `sending_queue.storage`/<name>, else
+        in the `queue/` folder beside the first clickhouse exporter's state (`data/queue/` without one)."""
+        folder = name.replace("/", "_")
+        if exporter.sending_queue.storage:
+            p = Path(exporter.sending_queue.storage)
+            return (p if p.is_absolute() else (self.base_dir / p)).resolve() / folder
+        store = next((e for e in self.exporters.values() if isinstance(e, ClickHouseExporterConfig)), None)
+        base = self._data_dir(store) if store is not None else (self.base_dir / "data").resolve()
+        return base / "queue" / folder
 
     def dead_letter_dir(self, name: str, exporter: ClickHouseExporterConfig) -> Path:
         """Directory where exporter `name` writes requests ClickHouse refused permanently."""

@@ -8,11 +8,15 @@ in the write-ahead log of every exporter its pipelines name: milliseconds, not a
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from tailhouse.pipeline.fanout import Fanout, LogRefused
 from tailhouse.pipeline.stats import Stats
 
-from .otlp_requests import InvalidRequest, ParsedRequest, Signal, parse_request
+from .otlp_requests import InvalidRequest, ParsedRequest, Signal, otlp_kind, parse_request
+
+if TYPE_CHECKING:
+    from .live.hub import TailHub
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,7 @@ class Intake:
         self.receiver = receiver
         self._feeds = feeds
         self._stats = stats
+        self.live: TailHub | None = None  # the live-tail hub; accepted requests are offered to it
 
     def signals(self) -> list[Signal]:
         """Signals this receiver feeds (those with a pipeline naming it)."""
@@ -48,6 +53,8 @@ class Intake:
         if parsed.accepted == 0:
             return parsed
         await append(self._stats, signal, self._feeds.get(signal), parsed.payload, parsed.accepted)
+        if self.live is not None and self.live.active:
+            self.live.publish(otlp_kind(signal), parsed.payload)
         return parsed
 
 

@@ -8,22 +8,25 @@ is durable; each exporter reads its logs, batching as its pipeline's `batch` pro
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from exporters.clickhouse.exporter import ClickHouseExporter, ClickHouseWriter, Route
 from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
 from exporters.deadletter import DeadLetterStore
+from exporters.otlp.exporter import OtlpForwardExporter, otlp_exporter, otlphttp_exporter
 from tailhouse.pipeline.fanout import Fanout, LogTarget
 from tailhouse.pipeline.sender import BatchShape
 
 from .admin import AdminServer
 from .config import (BatchProcessorConfig, ClickHouseExporterConfig, CloudflareTailReceiverConfig, Config,
-                     OtlpReceiverConfig)
+                     OtlpExporterConfig, OtlpHttpExporterConfig, OtlpReceiverConfig)
 from .intake import Intake
 from .item_limits import ItemLimiter
 from .memory_limiter import MemoryLimiter
+from .live.hub import TailHub
 from .metrics import make_registry
 from .otlp_requests import Signal, otlp_kind
 from .progress import ProgressReporter
@@ -56,6 +59,34 @@ def batch_shape(batch: BatchProcessorConfig, exporter: ClickHouseExporterConfig)
                       max_bytes=int(batch.send_batch_max_bytes))
 
 
+AnyExporter = ClickHouseExporter | OtlpForwardExporter
+
+
+def _build_clickhouse(service: "Service", name: str, ecfg: Any, shapes: dict[str, BatchShape]) -> AnyExporter:
+    return service._build_clickhouse_exporter(name, ecfg, shapes)
+
+
+def _build_forward(factory: Callable[..., OtlpForwardExporter]) -> Callable[..., AnyExporter]:
+    def build(service: "Service", name: str, ecfg: OtlpExporterConfig | OtlpHttpExporterConfig,
+              shapes: dict[str, BatchShape]) -> AnyExporter:
+        service.endpoints.append(Endpoint(name, name.split("/", 1)[0], ecfg.endpoint))
+        # TLS files are found relative to the config file's directory, as the receivers' are.
+        base = service.config.base_dir
+        files = {f: str(base / getattr(ecfg.tls, f)) for f in ("ca_file", "cert_file", "key_file")
+                 if getattr(ecfg.tls, f)}
+        ecfg = dataclasses.replace(ecfg, tls=dataclasses.replace(ecfg.tls, **files))
+        return factory(name, ecfg, service.stats, service.config.forward_queue_dir(name, ecfg), shapes)
+    return build
+
+
+# exporter type (the part of its name before `/`) -> how the service builds it
+EXPORTER_FACTORIES: dict[str, Callable[["Service", str, Any, dict[str, BatchShape]], AnyExporter]] = {
+    "clickhouse": _build_clickhouse,
+    "otlp": _build_forward(otlp_exporter),
+    "otlphttp": _build_forward(otlphttp_exporter),
+}
+
+
 class Service:
     """One running collector: every pipeline of a Config."""
 
@@ -63,11 +94,12 @@ class Service:
         self.config = config
         self.stats = Stats()
         self.metrics_registry = make_registry(self.stats, self.health)
-        self.exporters: dict[str, ClickHouseExporter] = {}
+        self.exporters: dict[str, AnyExporter] = {}
         self._receivers: list[OtlpGrpcReceiver | OtlpHttpReceiver | TailHttpReceiver | TailGrpcReceiver] = []
         self._admin: AdminServer | None = None
         self.memory_limiter = MemoryLimiter(int(config.service.memory_limiter.limit))
         self.item_limiters: dict[str, ItemLimiter] = {}
+        self.live = TailHub()  # live tail (GET /tail on the admin endpoint)
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
         self._started = False
@@ -115,6 +147,7 @@ class Service:
             intake = Intake(name, feeds[name], self.stats)
             item_limiter = ItemLimiter(rcfg.limits)
             self.item_limiters[name] = item_limiter
+            intake.live = self.live
             if rcfg.protocols.grpc is not None:
                 receiver = OtlpGrpcReceiver(name, rcfg.protocols.grpc, intake, cfg.base_dir, self.memory_limiter,
                                             item_limiter)
@@ -134,8 +167,12 @@ class Service:
         self._progress.start()
         self._started = True
 
-    def _build_exporter(self, name: str, ecfg: ClickHouseExporterConfig,
-                        shapes: dict[str, BatchShape]) -> ClickHouseExporter:
+    def _build_exporter(self, name: str, ecfg: Any, shapes: dict[str, BatchShape]) -> AnyExporter:
+        """The exporter of config type `name` (`type` or `type/name`), built by its factory."""
+        return EXPORTER_FACTORIES[name.split("/", 1)[0]](self, name, ecfg, shapes)
+
+    def _build_clickhouse_exporter(self, name: str, ecfg: ClickHouseExporterConfig,
+                                   shapes: dict[str, BatchShape]) -> ClickHouseExporter:
         cfg = self.config
         log_dir, dead_letter_dir = cfg.queue_dir(name, ecfg), cfg.dead_letter_dir(name, ecfg)
         if ecfg.sharding is not None:
@@ -151,6 +188,7 @@ class Service:
     async def _start_tail_receiver(self, name: str, rcfg: CloudflareTailReceiverConfig, fanout: Fanout) -> None:
         options = MappingOptions.build(rcfg.default_service_name, rcfg.redact.headers, rcfg.redact.query_params)
         intake = TailIntake(name, fanout, self.stats, TailMapper(options))
+        intake.live = self.live
         if rcfg.http is not None:
             http = TailHttpReceiver(name, rcfg.http, rcfg.server_auth(rcfg.http), intake,
                                     self.config.service.shutdown_timeout, self.config.base_dir, self.memory_limiter)
@@ -189,6 +227,7 @@ class Service:
                             "written after the next start", name, grace)
         for e in self.exporters.values():
             await e.shutdown()
+        await self.live.close()
         if self._admin:
             await self._admin.stop()
         self._started = False
@@ -215,5 +254,5 @@ class Service:
         }
 
     def query_exporter(self) -> ClickHouseExporter | None:
-        """The exporter `tailhouse sql` queries (the first one)."""
-        return next(iter(self.exporters.values()), None)
+        """The exporter `tailhouse sql` queries (the first clickhouse one)."""
+        return next((e for e in self.exporters.values() if isinstance(e, ClickHouseExporter)), None)

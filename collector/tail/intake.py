@@ -12,15 +12,19 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tailhouse.pipeline.fanout import Fanout
 from tailhouse.pipeline.stats import Stats
 
 from ..intake import append
 from ..otlp_requests import Signal
+from . import TAIL_KIND
 from .mapping import TailMapper
 from .validate import InvalidTraceItem, validate_trace_item
+
+if TYPE_CHECKING:
+    from ..live.hub import TailHub
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,7 @@ class TailIntake:
         self._fanout = fanout
         self._stats = stats
         self._mapper = mapper
+        self.live: TailHub | None = None  # the live-tail hub; accepted rows are offered to it
 
     async def export(self, items: list[Any]) -> TailResult:
         """Validate and map `items`, and return once the rows of the good ones are durable in the logs.
@@ -94,6 +99,8 @@ class TailIntake:
                 raise NoItemStored(result)
             return result
         await append(self._stats, Signal.LOGS, self._fanout, payload, nrows)
+        if self.live is not None and self.live.active:
+            self.live.publish(TAIL_KIND, payload)
         result.rows = nrows
         return result
 

@@ -1,0 +1,1 @@
+"""Live tail: accepted requests decoded into events and streamed to subscribers (`tailhouse tail`)."""
