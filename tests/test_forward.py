@@ -257,7 +257,7 @@ service:
   pipelines:
     traces:  {{receivers: [otlp], processors: [batch], exporters: [clickhouse, otlp/down]}}
   telemetry:
-    admin: {{endpoint: 127.0.0.1:{admin_port}}}
+    admin: {{endpoint: 127.0.0.1:{admin_port}, allow_writes: true}}  # the test detaches a table
   shutdown_timeout: 5s
 """
 
@@ -416,7 +416,7 @@ def test_clickhouse_unable_to_write_does_not_block_forwarding(tmp_path: Path) ->
     svc = start_service(tmp_path, DOWN_CONFIG, sink_grpc=port)
     try:
         # The events table goes away (UNKNOWN_TABLE is retryable): the clickhouse exporter retries.
-        svc.query_raw("DETACH TABLE tailhouse.events", "TSV", flush=False)
+        svc.query_raw("DETACH TABLE tailhouse.events", "TSV", write=True, flush=False)
         service = f"fwd-{uuid.uuid4().hex[:8]}"
         sent = _send_spans(svc.grpc_endpoint, service, 40)
         assert sink.wait(lambda: len(_forwarded_spans(sink, service)) >= 40)  # forwarded meanwhile
@@ -426,7 +426,7 @@ def test_clickhouse_unable_to_write_does_not_block_forwarding(tmp_path: Path) ->
             time.sleep(0.1)
         status, health = svc.get_json("/health")
         assert status == 503 and "exporter clickhouse" in health["reason"], health
-        svc.query_raw("ATTACH TABLE tailhouse.events", "TSV", flush=False)
+        svc.query_raw("ATTACH TABLE tailhouse.events", "TSV", write=True, flush=False)
         assert svc.flush(60)
         assert int(svc.scalar(f"SELECT count() FROM events WHERE service_name = '{service}'")) == 40
     finally:

@@ -192,7 +192,7 @@ def test_a_stalled_subscriber_is_cut_loose_and_ingestion_goes_on(live: Live) -> 
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.connect(("127.0.0.1", live.svc.admin_port))
-    stalled.sendall(b"GET /tail HTTP/1.1\r\nHost: x\r\n\r\n")
+    stalled.sendall(b"GET /tail HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     reader = Subscriber(live.svc.admin_url, service=service, type="span", where="event_name = 'marker'")
     try:
         channel = grpc.insecure_channel(live.svc.grpc_endpoint)

@@ -91,7 +91,7 @@ def test_writes_need_allow_writes(svc: RunningService) -> None:
 
 
 @pytest.mark.parametrize("path, method", [("/query", "POST"), ("/stats", "GET"), ("/metrics", "GET"),
-                                          ("/flush", "POST"), ("/deadletter/replay", "POST")])
+                                          ("/flush", "POST"), ("/deadletter/replay", "POST"), ("/tail", "GET")])
 @pytest.mark.parametrize("token", [None, "wrong"])
 def test_every_path_but_health_needs_the_token(svc: RunningService, path: str, method: str, token: str | None) -> None:
     before = count_rows(svc)
