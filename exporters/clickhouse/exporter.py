@@ -21,19 +21,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 from clickhouse_connect.driver.client import Client
 from google.protobuf.internal.encoder import _VarintBytes
 
 from tailhouse.pipeline.backoff import Backoff
 from tailhouse.pipeline.errors import ExportError
-from tailhouse.pipeline.sender import Batch, BatchShape, QueuedSender
-from tailhouse.pipeline.signals import KIND_SIGNALS, TAIL_KIND, Signal, otlp_kind
+from tailhouse.pipeline.exporter_logs import ExporterLogs, log_options
+from tailhouse.pipeline.sender import Batch, BatchShape
+from tailhouse.pipeline.signals import TAIL_KIND, Signal, otlp_kind
 from tailhouse.pipeline.stats import Stats
-from tailhouse.pipeline.wal import LogOptions, WriteAheadLog
+from tailhouse.pipeline.wal import WriteAheadLog
 
 from ..deadletter import DeadLetter, DeadLetterStore, new_letter
 from ..retry import is_retryable
@@ -207,34 +208,6 @@ class Route:
     stats_name: str = ""
 
 
-class _Observer:
-    """Reports a sender's work into the service counters."""
-
-    def __init__(self, stats: Stats, exporter: str, signal: Signal) -> None:
-        self._stats, self._exporter, self._signal = stats, exporter, signal
-
-    def written(self, items: int, seconds: float) -> None:
-        self._stats.export_add(self._exporter, self._signal, written_items=items, batches=1)
-        self._stats.observe_export(self._exporter, self._signal, seconds)
-
-    def retried(self) -> None:
-        self._stats.export_add(self._exporter, self._signal, retries=1)
-
-    def dead_lettered(self, items: int) -> None:
-        self._stats.export_add(self._exporter, self._signal, dead_letter_items=items)
-
-    def corrupt(self, records: int) -> None:
-        self._stats.export_add(self._exporter, self._signal, corrupt_records=records)
-
-
-@dataclass
-class _KindState:
-    kind: str
-    signal: Signal
-    wal: WriteAheadLog
-    senders: list[QueuedSender] = field(default_factory=list)
-
-
 class ClickHouseExporter:
     """Writes what its logs hold to ClickHouse, through one route (or one per shard)."""
 
@@ -243,20 +216,14 @@ class ClickHouseExporter:
         self.name = name
         self.config = config
         self.routes = routes
-        self._stats = stats
-        self._log_dir = log_dir
         self._shapes = shapes or {}
-        self._kinds: dict[str, _KindState] = {}
-        q = config.sending_queue
-        self._log_options = LogOptions(
-            segment_bytes=q.segment_size_mib * 2**20, max_bytes=q.max_size_mib * 2**20,
-            memory_bytes=q.memory_mib * 2**20, fsync=q.fsync, fsync_interval=float(q.fsync_interval),
-            retry_after=max(1.0, float(config.retry_on_failure.initial_interval)))
-        r = config.retry_on_failure
-        self._backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval,
-                                r.max_elapsed_time)
+        q, r = config.sending_queue, config.retry_on_failure
+        options = log_options(q.segment_size_mib, q.max_size_mib, q.memory_mib, q.fsync, float(q.fsync_interval),
+                              float(r.initial_interval))
+        backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval, r.max_elapsed_time)
+        self.logs = ExporterLogs(name, log_dir, options, backoff, stats)
         for route in routes:
-            stats.exporter(route.stats_name or name).queue_capacity_bytes = self._log_options.max_bytes
+            stats.exporter(route.stats_name or name).queue_capacity_bytes = options.max_bytes
         stats.refreshers.append(self._refresh_stats)
 
     @property
@@ -281,40 +248,24 @@ class ClickHouseExporter:
 
     def log(self, kind: str) -> WriteAheadLog:
         """The log receivers append requests of `kind` to."""
-        return self._kinds[kind].wal
+        return self.logs.log(kind)
 
     async def start(self, kinds: list[str]) -> None:
         """Open the logs (recovering what a previous run left), connect, migrate, start the senders.
 
         What the previous run left is sent first, in the batches it was cut into.
         """
-        readers = [r.reader for r in self.routes]
-        for kind in kinds:
-            wal = WriteAheadLog(self._log_dir / kind, self._log_options, name=f"{self.name}/{kind}")
-            recovery = await asyncio.to_thread(wal.open, readers)
-            wal.start()
-            state = _KindState(kind, KIND_SIGNALS[kind], wal)
-            self._kinds[kind] = state
-            if recovery.records:
-                self._stats.export_add(self.name, state.signal, replayed_items=recovery.items)
-                log.info("exporter %s: %d %s records (%d items) left by the previous run are sent first",
-                         self.name, recovery.records, kind, recovery.items)
-            if recovery.corrupt_records:
-                self._stats.export_add(self.name, state.signal, corrupt_records=recovery.corrupt_records)
+        await self.logs.open(kinds, [r.reader for r in self.routes])
         for route in self.routes:
             await route.writer.connect(self.config.sending.num_consumers * len(kinds))
-        for state in self._kinds.values():
+        default = BatchShape(max_items=self.config.sending.max_insert_items)
+        for kind, state in self.logs.kinds.items():
             for route in self.routes:
-                sender = QueuedSender(
-                    f"{route.stats_name or self.name}/{state.kind}", state.wal, route.reader,
-                    self._pusher(state.kind, route), self._dead_letterer(state, route),
-                    self._shapes.get(state.kind, BatchShape(max_items=self.config.sending.max_insert_items)),
-                    self.config.sending.num_consumers, self._backoff,
-                    _Observer(self._stats, route.stats_name or self.name, state.signal))
-                await sender.start()
-                state.senders.append(sender)
+                await self.logs.add_sender(kind, route.reader, self._pusher(kind, route),
+                                           self._dead_letterer(kind, state.wal, route), self._shapes.get(kind, default),
+                                           self.config.sending.num_consumers, route.stats_name)
 
-    def _pusher(self, kind: str, route: Route) -> Callable[[Batch], "asyncio.Future[None] | object"]:
+    def _pusher(self, kind: str, route: Route) -> Callable[[Batch], Awaitable[None]]:
         async def push(batch: Batch) -> None:
             payloads = batch.payloads
             if route.select is not None:
@@ -325,68 +276,39 @@ class ClickHouseExporter:
             await route.writer.insert(kind, payloads, batch.token)
         return push
 
-    def _dead_letterer(self, state: _KindState, route: Route) -> Callable[[Batch, str], "asyncio.Future[None] | object"]:
+    def _dead_letterer(self, kind: str, wal: WriteAheadLog, route: Route) -> Callable[[Batch, str], Awaitable[None]]:
         async def dead_letter(batch: Batch, error: str) -> None:
             for entry in batch.entries:
                 parts = [(entry.payload, entry.items)]
                 if route.select is not None:
-                    parts = await asyncio.to_thread(route.select, state.kind, [entry.payload])
+                    parts = await asyncio.to_thread(route.select, kind, [entry.payload])
                 for i, (payload, items) in enumerate(parts):
-                    letter_id = f"{state.wal.log_id}-{route.reader}-{entry.lsn}" + (f"-{i}" if i else "")
-                    await route.writer.dead_letter(state.kind, letter_id, payload, items, error)
+                    letter_id = f"{wal.log_id}-{route.reader}-{entry.lsn}" + (f"-{i}" if i else "")
+                    await route.writer.dead_letter(kind, letter_id, payload, items, error)
         return dead_letter
 
     def _refresh_stats(self) -> None:
         for route in self.routes:
-            figures = self._stats.exporter(route.stats_name or self.name)
-            problems = []
-            for state in self._kinds.values():
-                nbytes, items = state.wal.unexported(route.reader)
-                s = figures.of(state.signal)
-                s.pending_items, s.pending_bytes = items, nbytes
-                problems += [f"{state.kind} log: {state.wal.problem}"] if state.wal.problem else []
-                problems += [reason for sender in state.senders if sender.reader == route.reader
-                             for ok, reason in [sender.health()] if not ok]
-            figures.healthy, figures.problem = not problems, "; ".join(problems)
+            self.logs.report_depth(route.stats_name or self.name, route.reader)
 
     def health(self) -> tuple[bool, str]:
         """(ok, reason): not ok while inserts fail, a worker died, a log is damaged or full."""
-        problems = []
-        for state in self._kinds.values():
-            if state.wal.problem:
-                problems.append(f"{state.kind} log: {state.wal.problem}")
-            used, cap = state.wal.unexported_bytes(), state.wal.options.max_bytes
-            if used >= cap * 0.95:
-                problems.append(f"{state.kind} log full ({used} of {cap} bytes not yet exported): clients are "
-                                f"refused with a retry hint")
-            for sender in state.senders:
-                ok, reason = sender.health()
-                if not ok:
-                    problems.append(f"{sender.name}: {reason}")
-        return not problems, "; ".join(problems)
+        return self.logs.health()
 
     def idle(self) -> bool:
-        return all(s.idle() for st in self._kinds.values() for s in st.senders)
+        return self.logs.idle()
 
     async def flush(self, timeout: float) -> bool:
         """Send everything appended so far now; False if that took longer than `timeout`."""
-        results = await asyncio.gather(*(s.flush(timeout) for st in self._kinds.values() for s in st.senders))
-        return all(results)
+        return await self.logs.flush(timeout)
 
     async def drain(self, timeout: float) -> bool:
         """Like `flush`: on shutdown, whatever is not sent in time stays in the log for the next start."""
-        return await self.flush(timeout)
+        return await self.logs.flush(timeout)
 
     async def shutdown(self) -> None:
         """Stop the senders, close the logs (unsent records stay for the next start) and the clients."""
-        for state in self._kinds.values():
-            for sender in state.senders:
-                await sender.stop()
-            left_bytes, left_items = state.wal.unexported()
-            if left_items:
-                log.warning("exporter %s: %d %s items stay in the log in %s and are sent after the next start",
-                            self.name, left_items, state.kind, state.wal.directory)
-            await state.wal.close()
+        await self.logs.close()
         for route in self.routes:
             route.writer.close()
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tailhouse.pipeline.backoff import Backoff
-from tailhouse.pipeline.sender import Batch, BatchShape, QueuedSender
-from tailhouse.pipeline.signals import KIND_SIGNALS, TAIL_KIND, Signal
+from tailhouse.pipeline.exporter_logs import ExporterLogs, KindLog, log_options
+from tailhouse.pipeline.sender import Batch, BatchShape
+from tailhouse.pipeline.signals import TAIL_KIND
 from tailhouse.pipeline.stats import Stats
-from tailhouse.pipeline.wal import LogOptions, WriteAheadLog
+from tailhouse.pipeline.wal import WriteAheadLog
 
 from ..deadletter import DeadLetterStore, new_letter
 from .config import OtlpExporterConfig, OtlpHttpExporterConfig
@@ -38,34 +38,6 @@ READER = "forward"
 MAX_REQUEST_BYTES = 4 * 2**20 - 64 * 2**10
 
 
-class _Observer:
-    """Reports a sender's work into the service counters."""
-
-    def __init__(self, stats: Stats, exporter: str, signal: Signal) -> None:
-        self._stats, self._exporter, self._signal = stats, exporter, signal
-
-    def written(self, items: int, seconds: float) -> None:
-        self._stats.export_add(self._exporter, self._signal, written_items=items, batches=1)
-        self._stats.observe_export(self._exporter, self._signal, seconds)
-
-    def retried(self) -> None:
-        self._stats.export_add(self._exporter, self._signal, retries=1)
-
-    def dead_lettered(self, items: int) -> None:
-        self._stats.export_add(self._exporter, self._signal, dead_letter_items=items)
-
-    def corrupt(self, records: int) -> None:
-        self._stats.export_add(self._exporter, self._signal, corrupt_records=records)
-
-
-@dataclass
-class _KindState:
-    kind: str
-    signal: Signal
-    wal: WriteAheadLog
-    senders: list[QueuedSender] = field(default_factory=list)
-
-
 class OtlpForwardExporter:
     """Forwards what its logs hold to an OTLP destination (see the module docstring)."""
 
@@ -75,21 +47,15 @@ class OtlpForwardExporter:
         self.config = config
         self.transport = transport
         self.dead_letters = DeadLetterStore(log_dir / "deadletter")
-        self._stats = stats
-        self._log_dir = log_dir
         self._shapes = shapes or {}
-        self._kinds: dict[str, _KindState] = {}
         self._not_before = 0.0  # monotonic time before which no push starts (a destination's retry hint)
-        q = config.sending_queue
-        self._log_options = LogOptions(
-            segment_bytes=q.segment_size_mib * 2**20, max_bytes=q.max_size_mib * 2**20,
-            memory_bytes=q.memory_mib * 2**20, fsync=q.fsync, fsync_interval=float(q.fsync_interval),
-            retry_after=max(1.0, float(config.retry_on_failure.initial_interval)))
-        r = config.retry_on_failure
-        self._backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval,
-                                r.max_elapsed_time)
-        stats.exporter(name).queue_capacity_bytes = self._log_options.max_bytes
-        stats.refreshers.append(self._refresh_stats)
+        q, r = config.sending_queue, config.retry_on_failure
+        options = log_options(q.segment_size_mib, q.max_size_mib, q.memory_mib, q.fsync, float(q.fsync_interval),
+                              float(r.initial_interval))
+        backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval, r.max_elapsed_time)
+        self.logs = ExporterLogs(name, log_dir, options, backoff, stats)
+        stats.exporter(name).queue_capacity_bytes = options.max_bytes
+        stats.refreshers.append(lambda: self.logs.report_depth(self.name, READER))
 
     @property
     def durable(self) -> bool:
@@ -97,32 +63,20 @@ class OtlpForwardExporter:
 
     def log(self, kind: str) -> WriteAheadLog:
         """The log receivers append requests of `kind` to."""
-        return self._kinds[kind].wal
+        return self.logs.log(kind)
 
     async def start(self, kinds: list[str]) -> None:
         """Open the logs (what a previous run left is sent first), open the connection, start the senders."""
-        for kind in kinds:
-            wal = WriteAheadLog(self._log_dir / kind, self._log_options, name=f"{self.name}/{kind}")
-            recovery = await asyncio.to_thread(wal.open, [READER])
-            wal.start()
-            state = _KindState(kind, KIND_SIGNALS[kind], wal)
-            self._kinds[kind] = state
-            if recovery.records:
-                self._stats.export_add(self.name, state.signal, replayed_items=recovery.items)
-                log.info("exporter %s: %d %s records (%d items) left by the previous run are forwarded first",
-                         self.name, recovery.records, kind, recovery.items)
+        await self.logs.open(kinds, [READER])
         await self.transport.connect()
-        for state in self._kinds.values():
-            shape = self._shapes.get(state.kind, BatchShape())
+        for kind, state in self.logs.kinds.items():
+            shape = self._shapes.get(kind, BatchShape())
             shape = BatchShape(shape.min_items, shape.timeout, min(shape.max_items, self.config.sending.max_insert_items),
                                min(shape.max_bytes, MAX_REQUEST_BYTES))
-            sender = QueuedSender(f"{self.name}/{state.kind}", state.wal, READER, self._pusher(state),
-                                  self._dead_letterer(state), shape, self.config.sending.num_consumers,
-                                  self._backoff, _Observer(self._stats, self.name, state.signal))
-            await sender.start()
-            state.senders.append(sender)
+            await self.logs.add_sender(kind, READER, self._pusher(state), self._dead_letterer(state), shape,
+                                       self.config.sending.num_consumers)
 
-    def _pusher(self, state: _KindState):  # type: ignore[no-untyped-def]
+    def _pusher(self, state: KindLog):  # type: ignore[no-untyped-def]
         async def push(batch: Batch) -> None:
             wait = self._not_before - time.monotonic()
             if wait > 0:
@@ -142,7 +96,7 @@ class OtlpForwardExporter:
                             self.transport.endpoint, partial.rejected, batch.items, state.signal.value, partial.message)
         return push
 
-    def _dead_letterer(self, state: _KindState):  # type: ignore[no-untyped-def]
+    def _dead_letterer(self, state: KindLog):  # type: ignore[no-untyped-def]
         async def dead_letter(batch: Batch, error: str) -> None:
             for entry in batch.entries:
                 letter = new_letter(f"{state.wal.log_id}-{READER}-{entry.lsn}", state.kind, entry.items,
@@ -152,53 +106,24 @@ class OtlpForwardExporter:
                           self.name, self.transport.endpoint, state.kind, entry.items, path, error)
         return dead_letter
 
-    def _refresh_stats(self) -> None:
-        figures = self._stats.exporter(self.name)
-        for state in self._kinds.values():
-            nbytes, items = state.wal.unexported(READER)
-            s = figures.of(state.signal)
-            s.pending_items, s.pending_bytes = items, nbytes
-        ok, reason = self.health()
-        figures.healthy, figures.problem = ok, reason
-
     def health(self) -> tuple[bool, str]:
         """(ok, reason): not ok while sends fail, a worker died, a log is damaged or full."""
-        problems = []
-        for state in self._kinds.values():
-            if state.wal.problem:
-                problems.append(f"{state.kind} log: {state.wal.problem}")
-            used, cap = state.wal.unexported_bytes(), state.wal.options.max_bytes
-            if used >= cap * 0.95:
-                problems.append(f"{state.kind} log full ({used} of {cap} bytes not yet forwarded): clients are "
-                                f"refused with a retry hint")
-            for sender in state.senders:
-                ok, reason = sender.health()
-                if not ok:
-                    problems.append(f"{sender.name}: {reason}")
-        return not problems, "; ".join(problems)
+        return self.logs.health()
 
     def idle(self) -> bool:
-        return all(s.idle() for st in self._kinds.values() for s in st.senders)
+        return self.logs.idle()
 
     async def flush(self, timeout: float) -> bool:
         """Send everything appended so far now; False if that took longer than `timeout`."""
-        results = await asyncio.gather(*(s.flush(timeout) for st in self._kinds.values() for s in st.senders))
-        return all(results)
+        return await self.logs.flush(timeout)
 
     async def drain(self, timeout: float) -> bool:
         """Like `flush`: on shutdown, what is not sent in time stays in the log for the next start."""
-        return await self.flush(timeout)
+        return await self.logs.flush(timeout)
 
     async def shutdown(self) -> None:
         """Stop the senders, close the logs (unsent records stay for the next start) and the connection."""
-        for state in self._kinds.values():
-            for sender in state.senders:
-                await sender.stop()
-            _, left_items = state.wal.unexported()
-            if left_items:
-                log.warning("exporter %s: %d %s items stay in the log in %s and are forwarded after the next start",
-                            self.name, left_items, state.kind, state.wal.directory)
-            await state.wal.close()
+        await self.logs.close()
         await self.transport.close()
 
 
