@@ -35,7 +35,7 @@ from .live.sse import add_tail_route
 from .metrics import exposition
 from .receivers.http_server import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
 from .sql_guard import QueryRefused, make_readonly, run_checked
-from .query import check_param_name, output_format, statement_format, statement_params
+from .query import check_param_name, output_format
 
 if TYPE_CHECKING:
     from .service import Service

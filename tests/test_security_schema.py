@@ -45,7 +45,7 @@ def test_a_dropped_object_is_named_by_health_and_recreated_on_restart(tmp_path: 
         assert svc.stop() == 0
     svc = launch(svc.workdir, svc.config_path, svc.grpc_port, svc.admin_port)
     try:
-        assert any(f"recreating them" in line and dropped in line for line in svc.stderr_lines)
+        assert any("recreating them" in line and dropped in line for line in svc.stderr_lines)
         wait_until(lambda: svc.get_json("/health")[0] == 200, 30, "/health to be ready again")
         _send(svc, "after-restart", 2)
         wait_until(lambda: _count(svc, "after-restart") == 1, 30, "a span stored after the restart")

@@ -31,7 +31,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import tailhouse.pipeline.wal.cursor as cursor_mod
 import tailhouse.pipeline.wal.log as log_mod

@@ -109,7 +109,6 @@ class QueuedSender:
         self._tasks: list[asyncio.Task[None]] = []
         self._failing = ""       # why pushes are failing right now ('' when they are not)
         self._worker_problem = ""
-        self.in_flight = 0
 
     async def start(self) -> None:
         """Queue the batches a previous run cut but did not finish, then start the workers."""
@@ -124,11 +123,6 @@ class QueuedSender:
         """(ok, reason): not ok while pushes fail or a worker died."""
         problem = "; ".join(p for p in (self._failing, self._worker_problem) if p)
         return not problem, problem
-
-    @property
-    def backlog(self) -> int:
-        """Records appended and not yet committed by this reader."""
-        return max(0, self.wal.end - self.cursor.committed)
 
     def idle(self) -> bool:
         return self.cursor.committed >= self.wal.end
@@ -173,7 +167,6 @@ class QueuedSender:
     async def _work(self) -> None:
         while True:
             batch = await self._next_batch()
-            self.in_flight += 1
             try:
                 await self._deliver(batch)
                 self._worker_problem = ""
@@ -183,8 +176,6 @@ class QueuedSender:
                 self._replay.extendleft(reversed([r for r in self.cursor.pending() if rng.lo <= r.lo <= rng.hi]))
                 self._wake.set()
                 raise
-            finally:
-                self.in_flight -= 1
 
     async def _finish(self, batch: Range) -> None:
         """Commit `batch`; the log drops what every reader is done with."""
