@@ -44,7 +44,7 @@ def test_health_stats_and_metrics_agree(svc: RunningService) -> None:
     assert traces["accepted_items"] == before + 3
     assert traces["received_items"] >= traces["accepted_items"]
     exp = stats["exporters"]["clickhouse"]
-    assert exp["healthy"] is True and exp["queue_capacity_bytes"] == 1024 * 2**20  # the durable queue is on by default
+    assert exp["healthy"] is True and exp["queue_capacity_bytes"] == 1024 * 2**20  # the write-ahead log's default limit
     et = exp["signals"]["traces"]
     assert et["written_items"] == traces["written_items"] >= 3
     assert et["batches"] >= 1 and et["pending_items"] == 0 and et["dead_letter_items"] == 0
