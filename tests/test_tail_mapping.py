@@ -312,7 +312,7 @@ def test_error_info_lines_up_with_the_arguments() -> None:
 
 @pytest.mark.parametrize("level, text, number, importance", [
     ("debug", "DEBUG", 5, 3), ("log", "INFO", 9, 3), ("info", "INFO", 9, 3), ("warn", "WARN", 13, 2),
-    ("error", "ERROR", 17, 1),
+    ("error", "ERROR", 17, 1), ("fatal", "FATAL", 21, 0),  # FATAL is CRITICAL, as for OTLP logs
 ])
 def test_log_severity_and_importance(level: str, text: str, number: int, importance: int) -> None:
     row = rows_of(item(logs=[log(level, "x")]))[1]

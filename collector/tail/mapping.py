@@ -31,6 +31,9 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+# importance: 0 CRITICAL … 3 LOW; the severity rule is shared with the OTLP mapping views
+from tailhouse.pipeline.importance import CRITICAL, ERROR_SEVERITY, HIGH, LOW, NORMAL, importance_of_severity
+
 from .values import Attributes, normalize, to_json, value_text
 
 REDACTED = "REDACTED"
@@ -38,8 +41,6 @@ SOURCE = "tail"
 DO_CHANNEL = "do:observability"
 DO_MARKER = "__do_event"
 
-# importance: 0 CRITICAL … 3 LOW (DESIGN.md)
-CRITICAL, HIGH, NORMAL, LOW = 0, 1, 2, 3
 
 # console level → (severity_text, severity_number) on the OpenTelemetry scale
 _SEVERITY: dict[str, tuple[str, int]] = {
@@ -127,14 +128,6 @@ def severity(level: str) -> tuple[str, int]:
     """(severity_text, severity_number) of a console level; an unknown level keeps its name, number 0."""
     return _SEVERITY.get(level.lower(), (level.upper(), 0))
 
-
-def importance_of_severity(number: int) -> int:
-    """Row importance of a log row: error → HIGH, warn → NORMAL, otherwise LOW."""
-    if number >= 17:
-        return HIGH
-    if number >= 13:
-        return NORMAL
-    return LOW
 
 
 def iso_from_ms(ms: float) -> str:
@@ -545,7 +538,7 @@ class TailMapper:
             "severity_text": text,
             "severity_number": number,
             "importance": importance_of_severity(number),
-            "outcome": "error" if number >= 17 else "ok",
+            "outcome": "error" if number >= ERROR_SEVERITY else "ok",
         })
         return row
 

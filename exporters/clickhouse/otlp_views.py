@@ -26,6 +26,8 @@ Cloudflare Workers' own OTLP export is mapped in `_cloudflare`, the only place t
 
 from __future__ import annotations
 
+from tailhouse.pipeline.importance import ERROR_SEVERITY, importance_of_severity_sql
+
 from .events_table import EVENT_COLUMNS
 from .landing_schema import LANDING_TABLES
 from .otlp_views_v1 import _P, _metric_points  # the point normalisation is unchanged
@@ -341,8 +343,8 @@ def logs_view_select(db: str) -> str:
         f"{any_value_type('it.body')} AS body_type",
         # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
         f"{json_object_from('resource_data', ('time_unix_nano_unset', repr('true'), 'it.time_unix_nano = 0'))} AS data",
-        f"if({cf['outcome']} != '', {cf['outcome']}, if({severity} >= 17, 'error', 'ok')) AS outcome",
-        f"multiIf({severity} >= 21, 0, {severity} >= 17, 1, {severity} >= 13, 2, 3) AS importance",
+        f"if({cf['outcome']} != '', {cf['outcome']}, if({severity} >= {ERROR_SEVERITY}, 'error', 'ok')) AS outcome",
+        f"{importance_of_severity_sql(severity)} AS importance",
         "it.severity_text AS severity_text",
         f"{severity} AS severity_number",
         "it.dropped_attributes_count AS dropped_attributes_count",
