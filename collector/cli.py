@@ -150,11 +150,10 @@ class SqlSession:
 
     def _direct_client(self) -> Client:
         if self._client is None:
-            from exporters.clickhouse.client import make_client
+            from exporters.clickhouse.client import client_for
 
             exporter = _first_exporter(self._config)
-            self._client = make_client(exporter.endpoint, self._config.chdb_path(exporter), exporter.username,
-                                       exporter.password, exporter.timeout, exporter.database)
+            self._client = client_for(exporter, self._config.chdb_path(exporter), exporter.database)
         return self._client
 
     def close(self) -> None:
@@ -220,11 +219,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
             # One embedded engine holds every shard: through the running service when there is one.
             out = run_query(config, lookup.sql, fmt)
         else:
-            from exporters.clickhouse.client import make_client
+            from exporters.clickhouse.client import client_for
             from collector.config import split_endpoint
 
-            client = FailoverClient(lookup.endpoints, lambda e: make_client(
-                split_endpoint(e)[0], None, exporter.username, exporter.password, exporter.timeout))
+            client = FailoverClient(lookup.endpoints, lambda e: client_for(exporter, None, endpoint=split_endpoint(e)[0]))
             try:
                 out = run_sql(client, lookup.sql, fmt)  # type: ignore[arg-type]
             finally:
@@ -324,13 +322,13 @@ def cmd_deadletter(args: argparse.Namespace) -> int:
 
 def _replay_directly(config: Config, name: str, ecfg: ClickHouseExporterConfig, ids: list[str] | None,
                      settings: dict[str, str]) -> list[dict[str, object]]:
-    from exporters.clickhouse.client import make_client
+    from exporters.clickhouse.client import client_for
     from exporters.clickhouse.exporter import replay_dead_letters
     from exporters.deadletter import DeadLetterStore
 
     from .admin import replay_result_dict
 
-    client = make_client(ecfg.endpoint, config.chdb_path(ecfg), ecfg.username, ecfg.password, ecfg.timeout, ecfg.database)
+    client = client_for(ecfg, config.chdb_path(ecfg), ecfg.database)
     try:
         store = DeadLetterStore(config.dead_letter_dir(name, ecfg))
         return [replay_result_dict(r) for r in replay_dead_letters(client, ecfg.database, store, ids, settings)]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+
+if TYPE_CHECKING:
+    from .config import ClickHouseExporterConfig
 
 
 def make_client(endpoint: str, chdb_path: Path | None, username: str = "", password: str = "",
@@ -31,3 +35,10 @@ def make_client(endpoint: str, chdb_path: Path | None, username: str = "", passw
         autogenerate_session_id=False,
         database=database or "",
     )
+
+
+def client_for(config: "ClickHouseExporterConfig", chdb_path: Path | None, database: str | None = None,
+               endpoint: str | None = None) -> Client:
+    """A client with an exporter config's credentials and timeout (`endpoint` overrides the config's)."""
+    return make_client(endpoint or config.endpoint, chdb_path, config.username, config.password, config.timeout,
+                       database)

@@ -38,7 +38,7 @@ from tailhouse.pipeline.wal import WriteAheadLog
 
 from ..deadletter import DeadLetter, DeadLetterStore, new_letter
 from ..retry import is_retryable
-from .client import make_client
+from .client import client_for
 from .config import ClickHouseExporterConfig
 from .events_table import TableOptions
 from .landing_schema import LANDING_TABLES, insert_settings, with_schema_file
@@ -132,8 +132,7 @@ class ClickHouseWriter:
         """A fresh client for this destination (optionally with a default database)."""
         if self._connect is not None:
             return self._connect(database)
-        return make_client(self.config.endpoint, self.chdb_path, self.config.username, self.config.password,
-                           self.config.timeout, database)
+        return client_for(self.config, self.chdb_path, database)
 
     def query_client(self) -> Client:
         """A client for ad-hoc queries, apart from the inserting ones (shares the embedded engine)."""

@@ -3,7 +3,7 @@
 These are the building blocks of the OTLP → unified row mapping; `otlp_views.py` assembles them
 into the materialized views. Everything here renders SQL text, nothing touches data in Python.
 
-Value rendering rules (documented in the README, relied on by `collector.anyvalue`):
+Value rendering rules (documented in the README, read back by `value_codec.decode_value`):
 
 * top level (an attribute value, a log body): string as is; int and double via `toString`;
   bool as `true`/`false`; bytes as base64; array and kvlist as JSON; unset as ''.

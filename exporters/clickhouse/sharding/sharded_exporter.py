@@ -27,7 +27,7 @@ from tailhouse.pipeline.sender import BatchShape
 from tailhouse.pipeline.stats import Stats
 
 from ...deadletter import DeadLetterStore
-from ..client import make_client
+from ..client import client_for
 from ..config import ClickHouseExporterConfig, split_endpoint
 from ..events_table import TableOptions
 from ..exporter import ClickHouseExporter, ClickHouseWriter, Route
@@ -48,8 +48,7 @@ def _failover_connect(config: ClickHouseExporterConfig, replicas: list[str], chd
 
     def new_client(database: str | None) -> Client:
         def connect(endpoint: str) -> Client:
-            return make_client(split_endpoint(endpoint)[0], chdb_path_of(endpoint), config.username, config.password,
-                               config.timeout, database)
+            return client_for(config, chdb_path_of(endpoint), database, split_endpoint(endpoint)[0])
 
         # FailoverClient has every Client method the exporter and migrations call.
         return cast(Client, FailoverClient(replicas, connect, insert_settings or {}, insert_tables or {}))
