@@ -218,3 +218,26 @@ def test_full_log_refuses_with_a_retry_hint(tmp_path: Path) -> None:
         await wal.close()
 
     run(go())
+
+
+def test_cursor_compaction_keeps_open_and_out_of_order_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tailhouse.pipeline.wal.cursor as cursor_mod
+
+    monkeypatch.setattr(cursor_mod, "COMPACT_AT", 10 * cursor_mod.ENTRY_SIZE)  # compact every few entries
+    cursor = Cursor(tmp_path / "cursor-r.log", "r")
+    cursor.open(start_after=0)
+    batches = [cursor.cut(lo, lo + 1) for lo in range(1, 61, 2)]   # 30 batches of 2 records
+    first, second = cursor.split(batches[-1])
+    for b in batches[:20]:
+        cursor.done(b)
+    cursor.done(batches[25])   # out of order: stays pending below it
+    cursor.done(second)
+    size = (tmp_path / "cursor-r.log").stat().st_size
+    assert size < 30 * cursor_mod.ENTRY_SIZE, "the file should have been compacted (53 entries were written)"
+    cursor.close()
+    again = Cursor(tmp_path / "cursor-r.log", "r")
+    again.open(start_after=0)
+    assert again.committed == 40 and again.cut_upto == 60
+    still_open = [b for b in batches[20:29] if b is not batches[25]] + [first]
+    assert again.pending() == still_open
+    again.close()
