@@ -50,3 +50,10 @@ def test_pipeline_contracts_import_neither_side() -> None:
 def test_the_check_sees_relative_imports() -> None:
     # collector/receivers/otlp_grpc.py imports ..intake: resolved to collector.intake
     assert "collector.intake" in _imports(ROOT / "collector" / "receivers" / "otlp_grpc.py")
+
+
+def test_the_service_builds_components_from_the_registry_only() -> None:
+    # collector/service.py wires pipelines; concrete receiver and exporter classes are named only
+    # in the registry (collector/components.py).
+    imported = _imports(ROOT / "collector" / "service.py")
+    assert not [n for n in imported if n.startswith(("collector.receivers", "collector.tail", "exporters"))], imported

@@ -24,8 +24,11 @@ class Exporter(Protocol):
     async def flush(self, timeout: float) -> bool:
         """Send everything appended so far; False if that took longer than `timeout`."""
 
-    async def shutdown(self, grace: float) -> None:
-        """Send what it can within `grace`, then stop; the rest stays in the logs for the next start."""
+    async def drain(self, timeout: float) -> bool:
+        """On shutdown: send what it can within `timeout`; the rest stays in the logs for the next start."""
+
+    async def shutdown(self) -> None:
+        """Stop sending and close the logs and connections."""
 
 
 class Receiver(Protocol):
