@@ -54,6 +54,8 @@ def _seed(svc: RunningService) -> None:
         status, _, body = http_request(svc.endpoint("otlp/http") + path, json.dumps(doc).encode(),
                                        {"Content-Type": "application/json"}, "POST")
         assert status == 200, body
+    # Acknowledged means in the write-ahead log: have it written before the reports read it.
+    assert svc.call(svc.service.flush(60))
     old = "now64(9) - INTERVAL 3 HOUR"
     svc.query("INSERT INTO events (event_type, source, service_name, timestamp, importance, outcome, "
               "exception_type, exception_message, trace_id) VALUES "

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError
 from google.protobuf.internal.encoder import _VarintBytes
 
 from tailhouse.pipeline.backoff import Backoff
@@ -163,8 +164,14 @@ class ClickHouseWriter:
         try:
             # Framing copies megabytes: in the worker thread with the insert, off the event loop.
             await asyncio.to_thread(self._insert, client, kind, payloads, token)
-        except Exception as exc:  # classified: the sender retries or splits
+        except DatabaseError as exc:  # ClickHouse's answer: retryable (its state) or permanent (the data)
             raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=is_retryable(exc)) from exc
+        except Exception as exc:
+            # Anything else (the network, a local file, a bug) says nothing against the data: the
+            # batch stays in the log and is retried; /health shows the error meanwhile.
+            log.warning("exporter %s: a %s insert failed before ClickHouse judged the data", self.name, kind,
+                        exc_info=True)
+            raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=True) from exc
         finally:
             self._pool.put_nowait(client)
 

@@ -23,6 +23,8 @@ nested path with an empty first component and refuses the schema.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,7 +278,8 @@ def with_schema_file(settings: dict[str, str], directory: Path) -> dict[str, str
     path = directory / f"tailhouse-{hashlib.sha256(text.encode()).hexdigest()[:16]}.proto"
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # A temporary name of its own per writer: parallel inserts may write the same schema at once.
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     out = {k: v for k, v in settings.items() if k not in ("format_schema_source", "format_schema_message_name")}
