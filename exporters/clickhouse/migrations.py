@@ -165,6 +165,18 @@ def restore_missing_objects(client: CommandClient, db: str, options: TableOption
     return [o.name for o in missing]
 
 
+def ledger_ddl(placement: Placement) -> str:
+    """CREATE TABLE of `schema_migrations`, which records the applied versions."""
+    return render("schema_migrations", placement.slots())
+
+
+def ttl_ddl(placement: Placement, options: TableOptions) -> list[str]:
+    """What `migrate` runs after the migrations so a changed ttl reaches an existing `events`."""
+    if options.ttl_days <= 0:
+        return []
+    return [render("events_modify_ttl", placement.slots(ttl=ttl_clause(options)))]
+
+
 def migrate(client: CommandClient, db: str, options: TableOptions, placement: Placement | None = None) -> list[int]:
     """Apply the migrations not yet recorded in `db`.schema_migrations; return the versions applied.
 
@@ -177,7 +189,7 @@ def migrate(client: CommandClient, db: str, options: TableOptions, placement: Pl
         client.command(stmt)
 
     run(render("database", where.slots()))
-    run(render("schema_migrations", where.slots()))
+    run(ledger_ddl(where))
     restore_missing_objects(client, db, options, run, where)
     done = applied_versions(client, db)
     applied: list[int] = []
@@ -193,6 +205,6 @@ def migrate(client: CommandClient, db: str, options: TableOptions, placement: Pl
             parameters={"name": m.name},
         )
         applied.append(m.version)
-    if options.ttl_days > 0:
-        run(render("events_modify_ttl", where.slots(ttl=ttl_clause(options))))
+    for stmt in ttl_ddl(where, options):
+        run(stmt)
     return applied

@@ -14,8 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .ddl import Placement
 from .events_table import TableOptions
-from .migrations import schema_statements
+from .migrations import ledger_ddl, schema_statements, ttl_ddl
 from .sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "tests" / "testdata" / "schema"
@@ -45,14 +46,18 @@ VARIANTS: list[Variant] = [
 
 
 def render(variant: Variant) -> str:
-    """The golden text of one variant: a header, then every statement ending in `;` and a blank line."""
+    """The golden text of one variant: the schema as `tailhouse schema` prints it, then what `migrate`
+    runs around the migrations (the `schema_migrations` ledger, the ttl update)."""
     if variant.layout is None:
         stmts = schema_statements(DATABASE, variant.options)
     else:
         stmts = cluster_schema_statements(variant.layout, variant.options)
+    placement = variant.layout or Placement(DATABASE)
+    bookkeeping = [ledger_ddl(placement), *ttl_ddl(placement, variant.options)]
     header = (f"-- Rendered schema: {variant.title} (database {DATABASE}). Generated, do not edit:\n"
               "-- python -m exporters.clickhouse.render_schema\n\n")
-    return header + "".join(f"{stmt};\n\n" for stmt in stmts)
+    return (header + "".join(f"{stmt};\n\n" for stmt in stmts)
+            + "-- Run by migrate() besides the migrations:\n\n" + "".join(f"{stmt};\n\n" for stmt in bookkeeping))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1062,3 +1062,9 @@ SELECT script_name, exception_type, exception_message,
 FROM `tailhouse`.error_patterns_state_all
 GROUP BY script_name, exception_type, exception_message;
 
+-- Run by migrate() besides the migrations:
+
+CREATE TABLE IF NOT EXISTS `tailhouse`.schema_migrations ON CLUSTER `tailhouse_cluster` (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version;
+
+ALTER TABLE `tailhouse`.events ON CLUSTER `tailhouse_cluster` MODIFY TTL toDateTime(timestamp) + INTERVAL 7 DAY;
+

@@ -1064,3 +1064,7 @@ SELECT script_name, exception_type, exception_message,
 FROM `tailhouse`.error_patterns_state_all
 GROUP BY script_name, exception_type, exception_message;
 
+-- Run by migrate() besides the migrations:
+
+CREATE TABLE IF NOT EXISTS `tailhouse`.schema_migrations ON CLUSTER `tailhouse_cluster` (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}') ORDER BY version;
+

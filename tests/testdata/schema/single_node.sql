@@ -993,3 +993,7 @@ FROM (
 
 ALTER TABLE `tailhouse`.trace_id_ts MODIFY SETTING non_replicated_deduplication_window = 10000;
 
+-- Run by migrate() besides the migrations:
+
+CREATE TABLE IF NOT EXISTS `tailhouse`.schema_migrations (version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version;
+
