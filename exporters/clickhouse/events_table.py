@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .ddl import EVENTS_ALL, EVENTS_INGEST, Placement, quote, render
+
 LC = "LowCardinality(String)"
 ATTR_MAP = "Map(LowCardinality(String), String)"
 TYPE_MAP = "Map(LowCardinality(String), LowCardinality(String))"
 TS9 = "DateTime64(9)"
+
+# Rows with no trace id (metrics, logs without one) spread by `event_id` rather than all landing
+# on the shard of cityHash64('').
+INGEST_SHARDING_KEY = "if(trace_id = '', cityHash64(event_id), cityHash64(trace_id))"
 
 # (name, type, default expression or '') — order is the column order of the table.
 EVENT_COLUMNS: list[tuple[str, str, str]] = [
@@ -137,39 +143,36 @@ class TableOptions:
 
 def _column_ddl(name: str, ch_type: str, default: str) -> str:
     d = f" DEFAULT {default}" if default else ""
-    return f"`{name}` {ch_type}{d}"
+    return f"{quote(name)} {ch_type}{d}"
 
 
-def events_ddl(database: str, options: TableOptions) -> str:
-    """CREATE TABLE for `events`.
+def ttl_clause(options: TableOptions) -> str:
+    """The TTL of `events` (sql/events_ttl.sql)."""
+    return render("events_ttl", {"ttl_days": str(options.ttl_days)})
 
-    The sort key starts with low-cardinality columns and then `trace_id`, so a trace's rows of one
-    service are stored together; the bloom filter on `trace_id` and the `trace_id_ts` lookup table
-    make a trace lookup skip almost every granule.
+
+def events_ddl(placement: Placement, options: TableOptions) -> list[str]:
+    """CREATE TABLE for `events` (sql/events.sql) and, on a cluster, its Distributed tables.
+
+    They come right after `events`: in distributed mode the mapping views, created next, insert
+    into `events_ingest`.
     """
     cols = ",\n  ".join(_column_ddl(n, t, d) for n, t, d in EVENT_COLUMNS)
-    ttl = f"\nTTL toDateTime(timestamp) + INTERVAL {options.ttl_days} DAY" if options.ttl_days > 0 else ""
-    return (
-        f"CREATE TABLE IF NOT EXISTS `{database}`.events (\n  {cols},\n"
-        "  INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,\n"
-        "  INDEX idx_correlation_id correlation_id TYPE bloom_filter(0.01) GRANULARITY 1,\n"
-        "  INDEX idx_body body TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 1\n"
-        ") ENGINE = MergeTree\n"
-        "PARTITION BY toDate(timestamp)\n"
-        "ORDER BY (event_type, service_name, trace_id, timestamp)"
-        f"{ttl}\n"
-        f"SETTINGS index_granularity = 8192, non_replicated_deduplication_window = {options.dedup_window}"
-    )
+    ttl = "\n" + ttl_clause(options) if options.ttl_days > 0 else ""
+    stmts = [render("events", placement.slots(options.dedup_window, columns=cols, ttl=ttl))]
+    if placement.on_cluster:
+        stmts.append(distributed_ddl(placement, EVENTS_ALL, "events", "cityHash64(trace_id)"))
+        if placement.mapping_target == EVENTS_INGEST:
+            stmts.append(distributed_ddl(placement, EVENTS_INGEST, "events", INGEST_SHARDING_KEY))
+    return stmts
 
 
-def trace_lookup_ddl(database: str) -> list[str]:
+def distributed_ddl(placement: Placement, table: str, local: str, key: str) -> str:
+    """A Distributed table `table` over `local` on every shard (sql/distributed_table.sql)."""
+    return render("distributed_table", placement.slots(
+        table=table, local=local, sharding_key=f", {key}" if key else ""))
+
+
+def trace_lookup_ddl(placement: Placement, _options: TableOptions | None = None) -> list[str]:
     """trace_id → time range, kept by a materialized view on `events` (as the OTel exporter does)."""
-    return [
-        f"CREATE TABLE IF NOT EXISTS `{database}`.trace_id_ts (\n"
-        "  trace_id String, start DateTime64(9), end DateTime64(9),\n"
-        "  INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 1\n"
-        ") ENGINE = MergeTree PARTITION BY toDate(start) ORDER BY (trace_id, start)",
-        f"CREATE MATERIALIZED VIEW IF NOT EXISTS `{database}`.trace_id_ts_mv TO `{database}`.trace_id_ts AS\n"
-        "SELECT trace_id, min(timestamp) AS start, max(timestamp) AS end\n"
-        f"FROM `{database}`.events WHERE trace_id != '' GROUP BY trace_id",
-    ]
+    return [render("trace_id_ts", placement.slots()), render("trace_id_ts_mv", placement.slots())]

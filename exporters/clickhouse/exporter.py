@@ -41,6 +41,7 @@ from ..deadletter import DeadLetter, DeadLetterStore, new_letter
 from ..retry import is_retryable
 from .client import client_for
 from .config import ClickHouseExporterConfig
+from .ddl import quote
 from .events_table import TableOptions
 from .landing_schema import LANDING_TABLES, insert_settings, with_schema_file
 from .migrations import migrate
@@ -181,7 +182,7 @@ class ClickHouseWriter:
         settings = insert_settings_for(target, body, token)
         if self.chdb_path is not None:
             settings = with_schema_file(settings, self.chdb_path / "format_schemas")
-        client.raw_insert(f"`{self.database}`.{target.table}", None, body, settings, target.fmt)
+        client.raw_insert(f"{quote(self.database)}.{target.table}", None, body, settings, target.fmt)
 
     async def dead_letter(self, kind: str, letter_id: str, payload: bytes, items: int, error: str) -> None:
         """Keep one refused request (framed as it would be inserted) for `tailhouse deadletter replay`."""
@@ -346,7 +347,7 @@ def replay_dead_letters(client: Client, database: str, store: DeadLetterStore, i
         try:
             body = store.payload(letter)
             settings = {**insert_settings_for(target, body, f"deadletter-{letter.id}"), **(extra_settings or {})}
-            client.raw_insert(f"`{database}`.{target.table}", None, body, settings, target.fmt)
+            client.raw_insert(f"{quote(database)}.{target.table}", None, body, settings, target.fmt)
         except Exception as exc:  # reported per dead letter; the others are still tried
             results.append(ReplayResult(letter, _first_line(exc)))
             continue

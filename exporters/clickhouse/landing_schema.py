@@ -28,6 +28,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .ddl import quote
+
 # How many levels of nested AnyValue (array in array, kvlist in kvlist) ClickHouse decodes.
 # Every level makes the landing types larger, and ClickHouse pays for the size of those types
 # when it analyses the mapping view on every insert (measured: ~20 ms per level per attribute
@@ -249,9 +251,9 @@ def ch_type(proto_type: str) -> str:
     for f in msg.fields:
         if f.oneof and f.oneof not in emitted:
             emitted.add(f.oneof)
-            parts.append(f"`{f.oneof}` {_presence_enum(msg, f.oneof)}")
+            parts.append(f"{quote(f.oneof)} {_presence_enum(msg, f.oneof)}")
         t = ch_type(f.proto_type)
-        parts.append(f"`{f.name}` {'Array(' + t + ')' if f.repeated else t}")
+        parts.append(f"{quote(f.name)} {'Array(' + t + ')' if f.repeated else t}")
     return f"Tuple({', '.join(parts)})"
 
 
@@ -261,7 +263,7 @@ def landing_columns(request_message: str) -> str:
     cols = []
     for f in msg.fields:
         t = ch_type(f.proto_type)
-        cols.append(f"`{f.name}` {'Array(' + t + ')' if f.repeated else t}")
+        cols.append(f"{quote(f.name)} {'Array(' + t + ')' if f.repeated else t}")
     return ",\n  ".join(cols)
 
 

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from .events_table import TableOptions, events_ddl, trace_lookup_ddl
+from .ddl import Placement, quote, render
+from .events_table import TableOptions, events_ddl, trace_lookup_ddl, ttl_clause
 from .landing_schema import LANDING_TABLES, landing_columns
 from .otel_views import otel_view_statements
 from .otlp_views import VIEW_SELECTS
@@ -34,25 +35,28 @@ class CommandClient(Protocol):
 class Migration:
     version: int
     name: str
-    statements: Callable[[str, TableOptions], list[str]]
+    # The statements for a placement (single node or cluster), rendered from the sql/ templates.
+    statements: Callable[[Placement, TableOptions], list[str]]
 
 
-def _initial_schema(db: str, options: TableOptions) -> list[str]:
-    stmts = [events_ddl(db, options), *trace_lookup_ddl(db)]
+def _initial_schema(placement: Placement, options: TableOptions) -> list[str]:
+    db = placement.database
+    stmts = [*events_ddl(placement, options), *trace_lookup_ddl(placement)]
     for message, table in LANDING_TABLES.items():
-        stmts.append(f"CREATE TABLE IF NOT EXISTS `{db}`.{table} (\n  {landing_columns(message)}\n) ENGINE = Null")
+        stmts.append(render("landing_table", placement.slots(table=table, columns=landing_columns(message))))
     for view, select in V1_VIEW_SELECTS.items():
-        stmts.append(f"CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.{view} TO `{db}`.events AS\n{select(db)}")
+        stmts.append(render("mapping_view", placement.slots(
+            view=view, target=placement.mapping_target, select=select(db))))
     return stmts
 
 
-def _faster_mapping(db: str, options: TableOptions) -> list[str]:
+def _faster_mapping(placement: Placement, options: TableOptions) -> list[str]:
     """Migration 4: the mapping views of `otlp_views.py` (same rows, a fraction of the cost per
     insert), and a deduplication window on `trace_id_ts`, so that every table an insert writes
     through stores a retried or replayed batch once."""
-    stmts = [f"ALTER TABLE `{db}`.{view} MODIFY QUERY\n{select(db)}" for view, select in VIEW_SELECTS.items()]
-    stmts.append(f"ALTER TABLE `{db}`.trace_id_ts MODIFY SETTING "
-                 f"non_replicated_deduplication_window = {options.dedup_window}")
+    stmts = [render("mapping_view_query", placement.slots(view=view, select=select(placement.database)))
+             for view, select in VIEW_SELECTS.items()]
+    stmts.append(render("trace_id_ts_dedup", placement.slots(options.dedup_window)))
     return stmts
 
 
@@ -67,16 +71,19 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def schema_statements(db: str, options: TableOptions, up_to: int | None = None) -> list[str]:
+def schema_statements(db: str, options: TableOptions, up_to: int | None = None,
+                      placement: Placement | None = None) -> list[str]:
     """Every DDL statement of the current schema, in order (for `tailhouse schema` and tests).
 
-    `up_to` stops after that migration version (the schema an older release created).
+    `up_to` stops after that migration version (the schema an older release created);
+    `placement` renders it for a cluster (default: database `db` on a single node).
     """
-    stmts = [f"CREATE DATABASE IF NOT EXISTS `{db}`"]
+    where = placement or Placement(db)
+    stmts = [render("database", where.slots())]
     for m in sorted(MIGRATIONS, key=lambda m: m.version):
         if up_to is not None and m.version > up_to:
             break
-        stmts += m.statements(db, options)
+        stmts += m.statements(where, options)
     return stmts
 
 
@@ -99,13 +106,14 @@ class SchemaObject:
     statements: tuple[str, ...]  # the CREATE, then later ALTERs of the same object
 
 
-def expected_objects(db: str, options: TableOptions, versions: set[int]) -> dict[str, SchemaObject]:
+def expected_objects(db: str, options: TableOptions, versions: set[int],
+                     placement: Placement | None = None) -> dict[str, SchemaObject]:
     """Objects that migrations `versions` created and no later one of them dropped, in creation order."""
     found: dict[str, SchemaObject] = {}
     for m in sorted(MIGRATIONS, key=lambda m: m.version):
         if m.version not in versions:
             continue
-        for stmt in m.statements(db, options):
+        for stmt in m.statements(placement or Placement(db), options):
             if created := _CREATE.match(stmt):
                 found.pop(created.group(1), None)
                 found[created.group(1)] = SchemaObject(created.group(1), m.version, (stmt,))
@@ -119,16 +127,17 @@ def expected_objects(db: str, options: TableOptions, versions: set[int]) -> dict
 
 def applied_versions(client: CommandClient, db: str) -> set[int]:
     """Versions recorded in `db`.schema_migrations."""
-    return {int(r[0]) for r in client.query(f"SELECT version FROM `{db}`.schema_migrations").result_rows}  # type: ignore[attr-defined]
+    return {int(r[0]) for r in client.query(f"SELECT version FROM {quote(db)}.schema_migrations").result_rows}  # type: ignore[attr-defined]
 
 
-def missing_objects(client: CommandClient, db: str, options: TableOptions | None = None) -> list[SchemaObject]:
+def missing_objects(client: CommandClient, db: str, options: TableOptions | None = None,
+                    placement: Placement | None = None) -> list[SchemaObject]:
     """Objects applied migrations created that are no longer in `db` (a dropped table or view)."""
     present = {str(r[0]) for r in client.query(  # type: ignore[attr-defined]
         "SELECT name FROM system.tables WHERE database = %(db)s", parameters={"db": db}).result_rows}
     if "schema_migrations" not in present:
         return [SchemaObject("schema_migrations", 0, ())] if present else []
-    expected = expected_objects(db, options or TableOptions(), applied_versions(client, db))
+    expected = expected_objects(db, options or TableOptions(), applied_versions(client, db), placement)
     return [obj for name, obj in expected.items() if name not in present]
 
 
@@ -137,11 +146,12 @@ def describe_missing(db: str, missing: list[SchemaObject]) -> str:
     return ", ".join(f"{db}.{o.name} (migration {o.version})" for o in missing)
 
 
-def restore_missing_objects(client: CommandClient, db: str, options: TableOptions, run: Callable[[str], None]) -> list[str]:
+def restore_missing_objects(client: CommandClient, db: str, options: TableOptions, run: Callable[[str], None],
+                            placement: Placement | None = None) -> list[str]:
     """Recreate objects of applied migrations that are gone (a `DROP TABLE events` is otherwise a
     permanent outage: every insert fails and the migration counts as applied). Returns their names;
     raises SchemaObjectMissing naming them when they cannot be recreated."""
-    missing = missing_objects(client, db, options)
+    missing = missing_objects(client, db, options, placement)
     if not missing:
         return []
     what = describe_missing(db, missing)
@@ -155,25 +165,32 @@ def restore_missing_objects(client: CommandClient, db: str, options: TableOption
     return [o.name for o in missing]
 
 
-def migrate(client: CommandClient, db: str, options: TableOptions,
-            rewrite: Callable[[str], list[str]] | None = None) -> list[int]:
+def ledger_ddl(placement: Placement) -> str:
+    """CREATE TABLE of `schema_migrations`, which records the applied versions."""
+    return render("schema_migrations", placement.slots())
+
+
+def ttl_ddl(placement: Placement, options: TableOptions) -> list[str]:
+    """What `migrate` runs after the migrations so a changed ttl reaches an existing `events`."""
+    if options.ttl_days <= 0:
+        return []
+    return [render("events_modify_ttl", placement.slots(ttl=ttl_clause(options)))]
+
+
+def migrate(client: CommandClient, db: str, options: TableOptions, placement: Placement | None = None) -> list[int]:
     """Apply the migrations not yet recorded in `db`.schema_migrations; return the versions applied.
 
-    `rewrite` turns each DDL statement into the statements it runs as (on a cluster: `ON CLUSTER`,
-    so one call migrates every shard and replica).
+    `placement` names the cluster the schema spans, if any: the statements then run `ON CLUSTER`,
+    so one call migrates every shard and replica.
     """
-    expand: Callable[[str], list[str]] = rewrite or (lambda stmt: [stmt])
+    where = placement or Placement(db)
 
     def run(stmt: str) -> None:
-        for s in expand(stmt):
-            client.command(s)
+        client.command(stmt)
 
-    run(f"CREATE DATABASE IF NOT EXISTS `{db}`")
-    run(
-        f"CREATE TABLE IF NOT EXISTS `{db}`.schema_migrations "
-        "(version UInt32, name String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version"
-    )
-    restore_missing_objects(client, db, options, run)
+    run(render("database", where.slots()))
+    run(ledger_ddl(where))
+    restore_missing_objects(client, db, options, run, where)
     done = applied_versions(client, db)
     applied: list[int] = []
     # By version, whatever order the list was assembled in (migrations are added on parallel branches).
@@ -181,13 +198,13 @@ def migrate(client: CommandClient, db: str, options: TableOptions,
         if m.version in done:
             continue
         log.info("applying schema migration %d (%s) to database %s", m.version, m.name, db)
-        for stmt in m.statements(db, options):
+        for stmt in m.statements(where, options):
             run(stmt)
         client.command(
-            f"INSERT INTO `{db}`.schema_migrations (version, name) VALUES ({m.version}, %(name)s)",
+            f"INSERT INTO {quote(db)}.schema_migrations (version, name) VALUES ({m.version}, %(name)s)",
             parameters={"name": m.name},
         )
         applied.append(m.version)
-    if options.ttl_days > 0:
-        run(f"ALTER TABLE `{db}`.events MODIFY TTL toDateTime(timestamp) + INTERVAL {options.ttl_days} DAY")
+    for stmt in ttl_ddl(where, options):
+        run(stmt)
     return applied

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .ddl import Placement, quote, render
+
 LC = "LowCardinality(String)"
 MAP = "Map(LowCardinality(String), String)"
 TS = "DateTime64(9)"
@@ -177,16 +179,16 @@ OTEL_VIEWS: list[OtelView] = [
 
 def _select_item(col: ViewColumn) -> str:
     expr = f"CAST({col.expr}, '{col.type}')" if col.cast else col.expr
-    return f"{expr} AS `{col.name}`"
+    return f"{expr} AS {quote(col.name)}"
 
 
-def view_ddl(db: str, view: OtelView) -> str:
-    """CREATE VIEW statement of one compatibility view."""
+def view_ddl(placement: Placement, view: OtelView) -> str:
+    """CREATE VIEW statement of one compatibility view (sql/otel_view.sql)."""
     items = ",\n  ".join(_select_item(c) for c in view.columns)
     where = f"\nWHERE {view.where}" if view.where else ""
-    return f"CREATE VIEW IF NOT EXISTS `{db}`.{view.name} AS\nSELECT\n  {items}\nFROM `{db}`.{view.source}{where}"
+    return render("otel_view", placement.slots(view=view.name, columns=items, source=view.source, where=where))
 
 
-def otel_view_statements(db: str, _options: object = None) -> list[str]:
+def otel_view_statements(placement: Placement, _options: object = None) -> list[str]:
     """DDL of every OTel-compatible view (migration 3)."""
-    return [view_ddl(db, v) for v in OTEL_VIEWS]
+    return [view_ddl(placement, v) for v in OTEL_VIEWS]

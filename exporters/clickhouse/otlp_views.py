@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from tailhouse.pipeline.importance import ERROR_SEVERITY, importance_of_severity_sql
 
+from .ddl import quote
 from .events_table import EVENT_COLUMNS
 from .landing_schema import LANDING_TABLES
 from .otlp_views_v1 import _P, _metric_points  # the point normalisation is unchanged
@@ -250,7 +251,7 @@ def _select(columns: list[str]) -> str:
 
 def traces_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP spans to `events` rows."""
-    table = f"`{db}`.{LANDING_TABLES['ExportTraceServiceRequest']}"
+    table = f"{quote(db)}.{LANDING_TABLES['ExportTraceServiceRequest']}"
     # short names for what many columns read (each reference is a node ClickHouse analyses per insert)
     keys, values = "ak", "av"
     cf = _cloudflare()
@@ -322,7 +323,7 @@ FROM (
 
 def logs_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP log records to `events` rows."""
-    table = f"`{db}`.{LANDING_TABLES['ExportLogsServiceRequest']}"
+    table = f"{quote(db)}.{LANDING_TABLES['ExportLogsServiceRequest']}"
     keys, values = "ak", "av"
     cf = _cloudflare()
     severity = "least(it.severity_number, 255)"
@@ -372,7 +373,7 @@ def metrics_view_select(db: str) -> str:
     Every data point type is normalised into one tuple shape (`otlp_views_v1._metric_points`) so one
     view (one ARRAY JOIN) handles all five metric types.
     """
-    table = f"`{db}`.{LANDING_TABLES['ExportMetricsServiceRequest']}"
+    table = f"{quote(db)}.{LANDING_TABLES['ExportMetricsServiceRequest']}"
 
     def f(name: str) -> str:
         return f"tupleElement(pt, {_P[name]})"

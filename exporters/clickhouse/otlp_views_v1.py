@@ -9,6 +9,7 @@ resource/scope instead of once per row.
 
 from __future__ import annotations
 
+from .ddl import quote
 from .landing_schema import LANDING_TABLES, ch_type
 from .sql_values import (
     attribute_types_map,
@@ -116,7 +117,7 @@ def _walk(request_array: str, scope_array: str, item_array: str, table: str) -> 
 
 def traces_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP spans to `events` rows."""
-    table = f"`{db}`.{LANDING_TABLES['ExportTraceServiceRequest']}"
+    table = f"{quote(db)}.{LANDING_TABLES['ExportTraceServiceRequest']}"
     kind = "transform(it.kind, [0, 1, 2, 3, 4, 5], ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'], toString(it.kind))"
     status = "transform(it.status.code, [0, 1, 2], ['Unset', 'Ok', 'Error'], toString(it.status.code))"
     exc = "arrayFirst(e -> e.name = 'exception', it.events)"
@@ -168,7 +169,7 @@ def traces_view_select(db: str) -> str:
 
 def logs_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP log records to `events` rows."""
-    table = f"`{db}`.{LANDING_TABLES['ExportLogsServiceRequest']}"
+    table = f"{quote(db)}.{LANDING_TABLES['ExportLogsServiceRequest']}"
     severity = "least(it.severity_number, 255)"
     # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
     data = json_object(*_RESOURCE_DATA, ("time_unix_nano_unset", "'true'", "it.time_unix_nano = 0"))
@@ -292,7 +293,7 @@ def _metric_points() -> str:
 
 def metrics_view_select(db: str) -> str:
     """SELECT of the materialized view that maps OTLP metric data points to `events` rows."""
-    table = f"`{db}`.{LANDING_TABLES['ExportMetricsServiceRequest']}"
+    table = f"{quote(db)}.{LANDING_TABLES['ExportMetricsServiceRequest']}"
 
     def f(name: str) -> str:
         return f"tupleElement(pt, {_P[name]})"

@@ -15,97 +15,27 @@ grows, and they dedupe retried inserts like `events` does.
 
 from __future__ import annotations
 
+from .ddl import Placement, render
 from .events_table import TableOptions
 
-_TAIL = "source = 'tail'"
+# In creation order; the SQL is in sql/<name>.sql.
+WORKER_TEMPLATES = (
+    "worker_logs", "worker_errors", "worker_requests",
+    "worker_endpoint_hourly_state", "worker_endpoint_hourly_mv", "worker_endpoint_hourly",
+    "error_patterns_state", "error_patterns_mv", "error_patterns",
+)
+# aggregate views -> the AggregatingMergeTree table they merge
+AGGREGATE_VIEWS: dict[str, str] = {
+    "worker_endpoint_hourly": "worker_endpoint_hourly_state",
+    "error_patterns": "error_patterns_state",
+}
 
 
-def worker_statements(db: str, options: TableOptions) -> list[str]:
+def worker_statements(placement: Placement, options: TableOptions) -> list[str]:
     """DDL of the Workers views, in order."""
-    ev = f"`{db}`.events"
-    dedup = f"SETTINGS non_replicated_deduplication_window = {options.dedup_window}"
-    return [
-        f"""CREATE VIEW IF NOT EXISTS `{db}`.worker_logs AS
-SELECT timestamp, service_name AS script_name, event_name, severity_text, severity_number, body,
-  exception_type, exception_message, exception_stacktrace, attributes, attribute_types,
-  trace_id, span_id, correlation_id, request_id, http_method, http_path, geo_colo, importance
-FROM {ev} WHERE {_TAIL} AND event_type = 'log'""",
-        f"""CREATE VIEW IF NOT EXISTS `{db}`.worker_errors AS
-SELECT timestamp, service_name AS script_name,
-  if(event_type = 'tail', 'invocation', 'exception') AS kind,
-  event_name, outcome, exception_type, exception_message, exception_stacktrace, body,
-  http_method, http_url, http_path, http_status_code, geo_colo,
-  trace_id, correlation_id, request_id, attributes
-FROM {ev}
-WHERE {_TAIL} AND ((event_type = 'tail' AND outcome != 'ok') OR (event_type = 'log' AND event_name = 'exception'))""",
-        f"""CREATE VIEW IF NOT EXISTS `{db}`.worker_requests AS
-SELECT timestamp, service_name AS script_name, http_method, http_url, http_host, http_path, http_status_code,
-  outcome, duration_ns / 1e6 AS wall_time_ms, cpu_time_ms, user_agent,
-  geo_colo, geo_country, geo_city, geo_asn, trace_id, correlation_id, request_id,
-  exception_type, exception_message, attributes
-FROM {ev} WHERE {_TAIL} AND event_type = 'tail' AND event_name = 'fetch'""",
-        f"""CREATE TABLE IF NOT EXISTS `{db}`.worker_endpoint_hourly_state (
-  hour DateTime,
-  script_name LowCardinality(String),
-  event_kind LowCardinality(String),
-  http_method LowCardinality(String),
-  http_path String,
-  requests AggregateFunction(count),
-  errors AggregateFunction(sum, UInt64),
-  cpu_time_ms AggregateFunction(sum, Float64),
-  wall_time_ms_quantiles AggregateFunction(quantiles(0.5, 0.95, 0.99), Float64)
-) ENGINE = AggregatingMergeTree
-PARTITION BY toYYYYMM(hour)
-ORDER BY (script_name, event_kind, http_method, http_path, hour)
-{dedup}""",
-        f"""CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.worker_endpoint_hourly_mv
-TO `{db}`.worker_endpoint_hourly_state AS
-SELECT toStartOfHour(timestamp) AS hour, service_name AS script_name, event_name AS event_kind,
-  http_method, http_path,
-  countState() AS requests,
-  sumState(toUInt64(outcome != 'ok' OR http_status_code >= 500)) AS errors,
-  sumState(cpu_time_ms) AS cpu_time_ms,
-  quantilesState(0.5, 0.95, 0.99)(duration_ns / 1e6) AS wall_time_ms_quantiles
-FROM {ev} WHERE {_TAIL} AND event_type = 'tail'
-GROUP BY hour, script_name, event_kind, http_method, http_path""",
-        f"""CREATE VIEW IF NOT EXISTS `{db}`.worker_endpoint_hourly AS
-SELECT hour, script_name, event_kind, http_method, http_path,
-  countMerge(requests) AS requests,
-  sumMerge(errors) AS errors,
-  errors / requests AS error_rate,
-  sumMerge(cpu_time_ms) AS cpu_time_ms,
-  quantilesMerge(0.5, 0.95, 0.99)(wall_time_ms_quantiles) AS wall_time_ms_q,
-  wall_time_ms_q[1] AS p50_wall_time_ms,
-  wall_time_ms_q[2] AS p95_wall_time_ms,
-  wall_time_ms_q[3] AS p99_wall_time_ms
-FROM `{db}`.worker_endpoint_hourly_state
-GROUP BY hour, script_name, event_kind, http_method, http_path""",
-        f"""CREATE TABLE IF NOT EXISTS `{db}`.error_patterns_state (
-  script_name LowCardinality(String),
-  exception_type LowCardinality(String),
-  exception_message String,
-  occurrences AggregateFunction(count),
-  first_seen AggregateFunction(min, DateTime64(9)),
-  last_seen AggregateFunction(max, DateTime64(9)),
-  colos AggregateFunction(groupUniqArray, LowCardinality(String))
-) ENGINE = AggregatingMergeTree
-ORDER BY (script_name, exception_type, exception_message)
-{dedup}""",
-        f"""CREATE MATERIALIZED VIEW IF NOT EXISTS `{db}`.error_patterns_mv TO `{db}`.error_patterns_state AS
-SELECT service_name AS script_name, exception_type, exception_message,
-  countState() AS occurrences,
-  minState(timestamp) AS first_seen,
-  maxState(timestamp) AS last_seen,
-  groupUniqArrayState(geo_colo) AS colos
-FROM {ev} WHERE {_TAIL} AND event_type = 'log' AND exception_type != ''
-GROUP BY script_name, exception_type, exception_message""",
-        f"""CREATE VIEW IF NOT EXISTS `{db}`.error_patterns AS
-SELECT script_name, exception_type, exception_message,
-  countMerge(occurrences) AS count,
-  minMerge(first_seen) AS first_seen,
-  maxMerge(last_seen) AS last_seen,
-  arraySort(arrayFilter(c -> c != '', groupUniqArrayMerge(colos))) AS colos,
-  length(colos) AS distinct_colos
-FROM `{db}`.error_patterns_state
-GROUP BY script_name, exception_type, exception_message""",
-    ]
+    return [render(name, placement.slots(options.dedup_window)) for name in WORKER_TEMPLATES]
+
+
+def aggregate_all_view(placement: Placement, view: str) -> str:
+    """On a cluster: `<view>_all`, which merges the states of every shard (read through `<state>_all`)."""
+    return render(view, placement.slots(all="_all"))

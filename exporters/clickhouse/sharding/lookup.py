@@ -9,7 +9,8 @@ from ..config import ClickHouseExporterConfig, split_endpoint
 
 from ..events_table import TableOptions
 from ..migrations import schema_statements
-from .cluster_ddl import EVENTS_ALL, ClusterLayout, cluster_schema_statements, quote
+from ..ddl import EVENTS_ALL, quote
+from .cluster_ddl import ClusterLayout, cluster_schema_statements
 from .shard_key import shard_of_trace
 
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -32,7 +32,7 @@ from ..config import ClickHouseExporterConfig, split_endpoint
 from ..events_table import TableOptions
 from ..exporter import ClickHouseExporter, ClickHouseWriter, Route
 from ..migrations import migrate
-from .cluster_ddl import EVENTS_INGEST, ClusterLayout, distributed_statements, expand, quote
+from .cluster_ddl import EVENTS_INGEST, ClusterLayout, distributed_statements, quote
 from .failover_client import FailoverClient
 from .splitter import Part, split_payload
 
@@ -147,7 +147,7 @@ class ShardedClickHouseExporter(ClickHouseExporter):
         client = self.routes[0].writer.new_client()
         try:
             options = TableOptions(ttl_days=int(self.config.ttl // 86400))
-            applied = migrate(client, layout.database, options, rewrite=lambda s: expand(s, layout))
+            applied = migrate(client, layout.database, options, layout)
             for stmt in distributed_statements(layout, options):
                 client.command(stmt)
             log.info("exporter %s: cluster %s schema ready in %s (migrations applied: %s)", self.name,

@@ -1,0 +1,3 @@
+-- Replaces the SELECT of an existing mapping view (migration 4).
+ALTER TABLE {database}.{view}{on_cluster} MODIFY QUERY
+{select}
