@@ -208,20 +208,28 @@ def test_a_stalled_subscriber_is_cut_loose_and_ingestion_goes_on(live: Live) -> 
                           name=f"op-{i % 7}", start_time_unix_nano=time.time_ns(),
                           end_time_unix_nano=time.time_ns() + 1000)
             export(req.SerializeToString(), timeout=30)
-        marker = tsvc.ExportTraceServiceRequest()
-        mrs = marker.resource_spans.add()
-        mrs.resource.attributes.add(key="service.name").value.string_value = service
-        mrs.scope_spans.add().spans.add(trace_id=uuid.uuid4().bytes, span_id=b"\1" * 8, name="marker")
-        export(marker.SerializeToString(), timeout=30)
+        # The hub skips requests it has no time for (ingestion comes first), so on a busy machine a
+        # marker may be skipped: send one every half second until the reading subscriber sees one.
+        markers = 0
+        seen: list[Any] = []
+        while not seen and markers < 20:
+            marker = tsvc.ExportTraceServiceRequest()
+            mrs = marker.resource_spans.add()
+            mrs.resource.attributes.add(key="service.name").value.string_value = service
+            mrs.scope_spans.add().spans.add(trace_id=uuid.uuid4().bytes, span_id=bytes([1, markers]) * 4,
+                                            name="marker")
+            export(marker.SerializeToString(), timeout=30)
+            markers += 1
+            seen = reader.wait_for(lambda e: e["event_name"] == "marker", timeout=0.5)
         channel.close()
         # every request was acknowledged, the reading subscriber got its filtered event, the stalled one was cut
-        assert reader.wait_for(lambda e: e["event_name"] == "marker")
+        assert seen, "the reading subscriber saw no marker"
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and live.svc.get_json("/stats")[1]["live_tail"]["cut_subscribers"] < 1:
             time.sleep(0.1)
         stats = live.svc.get_json("/stats")[1]
         assert stats["live_tail"]["cut_subscribers"] >= 1
-        assert int(live.svc.scalar(f"SELECT count() FROM events WHERE service_name = '{service}'")) == 30_001
+        assert int(live.svc.scalar(f"SELECT count() FROM events WHERE service_name = '{service}'")) == 30_000 + markers
         assert not reader.cut
     finally:
         stalled.close()
@@ -239,8 +247,14 @@ def test_tailhouse_tail_since_prints_stored_events_then_follows(live: Live) -> N
         lines = [json.loads(line) for line in _lines(proc, 2)]  # the stored span and its root
         assert {e["event_name"] for e in lines} == {"stored", "root"}
         _spans(live.svc.grpc_endpoint, service, ["live"])  # the stream was open before the query: now live
-        live_lines = [json.loads(line) for line in _lines(proc, 2)]
-        assert {e["event_name"] for e in live_lines} == {"live", "root"}
+        # The stored events may come once more from the stream (documented: nothing is missed, an
+        # event may show twice); the live one must follow.
+        names: set[str] = set()
+        for _ in range(6):
+            names |= {json.loads(line)["event_name"] for line in _lines(proc, 1)}
+            if "live" in names:
+                break
+        assert "live" in names and names <= {"stored", "live", "root"}
     finally:
         proc.terminate()
         proc.wait(10)
