@@ -13,9 +13,10 @@ How the calls reach the handlers:
 - The receivers are grpc.aio servers whose handlers are coroutines over raw request bytes, and
   grpc_testing runs only synchronous servicers over message objects. So `AioBridge` serialises the
   request (raw `bytes` pass as they are, to send undecodable input) and runs the receiver's own
-  dispatch on an event loop thread: the receiver's server interceptors in the order
-  `start_grpc_server` installs them, then the method handler its generic handlers give for the
-  method's full name. `AioContext` stands in for grpc.aio.ServicerContext: `abort` records code,
+  dispatch on an event loop thread: the server interceptors and generic handlers that
+  `receiver.start()` gives grpc.aio.server (a `CapturingServer` takes its place and binds
+  nothing), the interceptors in their order, then the method handler for the method's full
+  name. `AioContext` stands in for grpc.aio.ServicerContext: `abort` records code,
   details and trailing metadata and raises grpc.aio.AbortError, as the real one does.
 - Bearer-token auth and the memory limiter are grpc.aio server interceptors, which grpc_testing
   cannot run; the dispatch runs their `intercept_service` as grpc.aio does (the first interceptor
@@ -52,7 +53,7 @@ from collector.intake import Intake
 from collector.item_limits import ItemLimiter
 from collector.memory_limiter import MemoryLimiter
 from collector.otlp_requests import Signal
-from collector.receivers.grpc_server import BearerTokenInterceptor, GrpcReceiver, MemoryLimitInterceptor
+from collector.receivers.grpc_server import GrpcReceiver
 from collector.receivers.otlp_grpc import OtlpGrpcReceiver
 from collector.receivers.retry_hints import STATUS_DETAILS_KEY, abort_export_error
 from collector.receivers.tail_grpc import TailGrpcReceiver
@@ -108,13 +109,28 @@ class AioContext:
         raise grpc.aio.AbortError("Locally aborted.")
 
 
-def server_interceptors(receiver: GrpcReceiver, limiter: MemoryLimiter | None) -> list[grpc.aio.ServerInterceptor]:
-    """The interceptors `start_grpc_server` installs for this receiver, in its order."""
-    auth = receiver.auth()
-    interceptors: list[grpc.aio.ServerInterceptor] = [BearerTokenInterceptor(auth, receiver.name)] if auth else []
-    if limiter is not None and limiter.limit_bytes:
-        interceptors.append(MemoryLimitInterceptor(limiter))
-    return interceptors
+class CapturingServer:
+    """Takes grpc.aio.server's place in `start_grpc_server`: keeps the interceptors and handlers, binds nothing."""
+
+    def __init__(self, options: Sequence[tuple[str, Any]] = (),
+                 interceptors: Sequence[grpc.aio.ServerInterceptor] = ()) -> None:
+        self.interceptors = list(interceptors)
+        self.handlers: list[grpc.GenericRpcHandler] = []
+
+    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
+        self.handlers.extend(handlers)
+
+    def add_insecure_port(self, endpoint: str) -> int:
+        return 1
+
+    def add_secure_port(self, endpoint: str, credentials: grpc.ServerCredentials) -> int:
+        return 1
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self, grace: float | None) -> None:
+        return None
 
 
 async def find_handler(interceptors: Sequence[grpc.aio.ServerInterceptor], handlers: Sequence[grpc.GenericRpcHandler],
@@ -207,6 +223,7 @@ class Harness:
     """An event loop thread, write-ahead logs in `directory`, and receivers served by grpc_testing."""
 
     directory: Path
+    monkeypatch: pytest.MonkeyPatch
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     stats: Stats = field(default_factory=Stats)
     logs: list[WriteAheadLog] = field(default_factory=list)
@@ -238,13 +255,23 @@ class Harness:
         entries, _ = wal.read_disk(list(range(1, wal.end + 1)))
         return [e.payload for e in entries]
 
-    def serve(self, receiver: GrpcReceiver, services: list[ServiceDescriptor],
-              limiter: MemoryLimiter | None = None) -> grpc_testing.Server:
-        interceptors, handlers = server_interceptors(receiver, limiter), receiver.handlers()
-        servicers = {s: AioBridge(s, self.run, interceptors, handlers) for s in services}
+    def serve(self, receiver: GrpcReceiver, services: list[ServiceDescriptor]) -> grpc_testing.Server:
+        """grpc_testing serving `services` through what `receiver.start()` installs on its server."""
+        servers: list[CapturingServer] = []
+
+        def server(**kwargs: Any) -> CapturingServer:
+            servers.append(CapturingServer(**kwargs))
+            return servers[-1]
+
+        self.monkeypatch.setattr(grpc.aio, "server", server)
+        self.run(receiver.start())
+        self.monkeypatch.undo()
+        [built] = servers
+        servicers = {s: AioBridge(s, self.run, built.interceptors, built.handlers) for s in services}
         return grpc_testing.server_from_dictionary(servicers, grpc_testing.strict_real_time())
 
     def close(self) -> None:
+        self.monkeypatch.undo()
         for wal in self.logs:
             if not wal._closed:
                 self.run(wal.close())
@@ -256,7 +283,7 @@ class Harness:
 
 @pytest.fixture
 def harness(tmp_path: Path) -> Iterator[Harness]:
-    h = Harness(tmp_path)
+    h = Harness(tmp_path, pytest.MonkeyPatch())
     yield h
     h.close()
 
@@ -277,7 +304,7 @@ def otlp_receiver(h: Harness, auth: AuthConfig | None = None, limiter: MemoryLim
     config = GrpcProtocolConfig(endpoint="127.0.0.1:0", auth=auth)
     receiver = OtlpGrpcReceiver("otlp", config, Intake("otlp", feeds, h.stats), limiter=limiter,
                                 item_limiter=ItemLimiter(item_limits) if item_limits else None)
-    return Otlp(h.serve(receiver, list(OTLP_SERVICES.values()), limiter), logs)
+    return Otlp(h.serve(receiver, list(OTLP_SERVICES.values())), logs)
 
 
 @dataclass
@@ -291,8 +318,9 @@ def tail_receiver(h: Harness, auth: AuthConfig | None = None, limiter: MemoryLim
     wal = h.log("tail", max_bytes)
     intake = TailIntake("cloudflare_tail", Fanout([LogTarget(EXPORTER, wal)]), h.stats,
                         TailMapper(MappingOptions.build("worker", ["authorization"], ["token"])))
-    receiver = TailGrpcReceiver("cloudflare_tail", TailGrpcConfig(endpoint="127.0.0.1:0"), auth, intake)
-    return Tail(h.serve(receiver, [TAIL_SERVICE], limiter), wal)
+    receiver = TailGrpcReceiver("cloudflare_tail", TailGrpcConfig(endpoint="127.0.0.1:0"), auth, intake,
+                                limiter=limiter)
+    return Tail(h.serve(receiver, [TAIL_SERVICE]), wal)
 
 
 # ---- requests ------------------------------------------------------------------------------------
