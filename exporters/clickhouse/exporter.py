@@ -29,9 +29,8 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 from google.protobuf.internal.encoder import _VarintBytes
 
-from tailhouse.pipeline.backoff import Backoff
 from tailhouse.pipeline.errors import ExportError
-from tailhouse.pipeline.exporter_logs import ExporterLogs, log_options
+from tailhouse.pipeline.exporter_logs import LoggedExporter, exporter_logs
 from tailhouse.pipeline.sender import Batch, BatchShape
 from tailhouse.pipeline.signals import TAIL_KIND, Signal, otlp_kind
 from tailhouse.pipeline.stats import Stats
@@ -215,7 +214,7 @@ class Route:
     stats_name: str = ""
 
 
-class ClickHouseExporter:
+class ClickHouseExporter(LoggedExporter):
     """Writes what its logs hold to ClickHouse, through one route (or one per shard)."""
 
     def __init__(self, name: str, config: ClickHouseExporterConfig, stats: Stats, log_dir: Path,
@@ -224,23 +223,14 @@ class ClickHouseExporter:
         self.config = config
         self.routes = routes
         self._shapes = shapes or {}
-        q, r = config.sending_queue, config.retry_on_failure
-        options = log_options(q.segment_size_mib, q.max_size_mib, q.memory_mib, q.fsync, float(q.fsync_interval),
-                              float(r.initial_interval))
-        backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval, r.max_elapsed_time)
-        self.logs = ExporterLogs(name, log_dir, options, backoff, stats)
+        self.logs = exporter_logs(name, log_dir, config.sending_queue, config.retry_on_failure, stats)
         for route in routes:
-            stats.exporter(route.stats_name or name).queue_capacity_bytes = options.max_bytes
+            stats.exporter(route.stats_name or name).queue_capacity_bytes = self.logs.options.max_bytes
         stats.refreshers.append(self._refresh_stats)
 
     @property
     def database(self) -> str:
         return self.config.database
-
-    @property
-    def durable(self) -> bool:
-        """Accepted data is always in the write-ahead log until stored."""
-        return True
 
     def query_client(self) -> Client:
         """Client for ad-hoc queries (the first route's destination)."""
@@ -252,10 +242,6 @@ class ClickHouseExporter:
     @property
     def dead_letters(self) -> DeadLetterStore:
         return self.routes[0].writer.dead_letters
-
-    def log(self, kind: str) -> WriteAheadLog:
-        """The log receivers append requests of `kind` to."""
-        return self.logs.log(kind)
 
     async def start(self, kinds: list[str]) -> None:
         """Open the logs (recovering what a previous run left), connect, migrate, start the senders.
@@ -297,21 +283,6 @@ class ClickHouseExporter:
     def _refresh_stats(self) -> None:
         for route in self.routes:
             self.logs.report_depth(route.stats_name or self.name, route.reader)
-
-    def health(self) -> tuple[bool, str]:
-        """(ok, reason): not ok while inserts fail, a worker died, a log is damaged or full."""
-        return self.logs.health()
-
-    def idle(self) -> bool:
-        return self.logs.idle()
-
-    async def flush(self, timeout: float) -> bool:
-        """Send everything appended so far now; False if that took longer than `timeout`."""
-        return await self.logs.flush(timeout)
-
-    async def drain(self, timeout: float) -> bool:
-        """Like `flush`: on shutdown, whatever is not sent in time stays in the log for the next start."""
-        return await self.logs.flush(timeout)
 
     async def shutdown(self) -> None:
         """Stop the senders, close the logs (unsent records stay for the next start) and the clients."""

@@ -45,8 +45,8 @@ def _check_headers(headers: dict[str, str], path: str) -> None:
 
 
 @dataclass
-class OtlpExporterConfig:
-    """`otlp`: OTLP/gRPC to `endpoint` (`host:port`, or `http://` / `https://host:port`)."""
+class ForwardConfig:
+    """What both forwarding exporters take, with the Collector's field names."""
 
     endpoint: str = ""
     tls: ClientTLSConfig = field(default_factory=ClientTLSConfig)
@@ -56,6 +56,18 @@ class OtlpExporterConfig:
     retry_on_failure: RetryConfig = field(default_factory=RetryConfig)
     sending: SendingConfig = field(default_factory=SendingConfig)
     sending_queue: SendingQueueConfig = field(default_factory=SendingQueueConfig)
+
+    def _check_common(self, path: str, compressions: tuple[str, ...]) -> None:
+        if self.compression not in compressions:
+            raise ConfigError(f"{path}.compression", f"expected one of {', '.join(compressions)}, got {self.compression!r}")
+        if self.timeout <= 0:
+            raise ConfigError(f"{path}.timeout", "must be positive")
+        _check_headers(self.headers, f"{path}.headers")
+
+
+@dataclass
+class OtlpExporterConfig(ForwardConfig):
+    """`otlp`: OTLP/gRPC to `endpoint` (`host:port`, or `http://` / `https://host:port`)."""
 
     def validate(self, path: str) -> None:
         if not self.endpoint:
@@ -67,11 +79,7 @@ class OtlpExporterConfig:
         host, sep, port = target.rstrip("/").rpartition(":")
         if not sep or not host or not port.isdigit():
             raise ConfigError(f"{path}.endpoint", f"expected host:port, got {self.endpoint!r}")
-        if self.compression not in GRPC_COMPRESSIONS:
-            raise ConfigError(f"{path}.compression", f"expected one of {', '.join(GRPC_COMPRESSIONS)}, got {self.compression!r}")
-        if self.timeout <= 0:
-            raise ConfigError(f"{path}.timeout", "must be positive")
-        _check_headers(self.headers, f"{path}.headers")
+        self._check_common(path, GRPC_COMPRESSIONS)
 
     @property
     def target(self) -> str:
@@ -85,27 +93,14 @@ class OtlpExporterConfig:
 
 
 @dataclass
-class OtlpHttpExporterConfig:
+class OtlpHttpExporterConfig(ForwardConfig):
     """`otlphttp`: OTLP/HTTP (binary protobuf) POSTs to `<endpoint>/v1/traces`, `/v1/logs`, `/v1/metrics`."""
-
-    endpoint: str = ""
-    tls: ClientTLSConfig = field(default_factory=ClientTLSConfig)
-    headers: dict[str, str] = field(default_factory=dict)
-    compression: str = "gzip"
-    timeout: Duration = Duration(5.0)
-    retry_on_failure: RetryConfig = field(default_factory=RetryConfig)
-    sending: SendingConfig = field(default_factory=SendingConfig)
-    sending_queue: SendingQueueConfig = field(default_factory=SendingQueueConfig)
 
     def validate(self, path: str) -> None:
         parts = urlsplit(self.endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"{path}.endpoint", f"expected http(s)://host[:port][/base], got {self.endpoint!r}")
-        if self.compression not in HTTP_COMPRESSIONS:
-            raise ConfigError(f"{path}.compression", f"expected one of {', '.join(HTTP_COMPRESSIONS)}, got {self.compression!r}")
-        if self.timeout <= 0:
-            raise ConfigError(f"{path}.timeout", "must be positive")
-        _check_headers(self.headers, f"{path}.headers")
+        self._check_common(path, HTTP_COMPRESSIONS)
 
     def url(self, signal: str) -> str:
         """The URL requests of `signal` (traces, logs, metrics) are POSTed to."""

@@ -19,12 +19,10 @@ import logging
 import time
 from pathlib import Path
 
-from tailhouse.pipeline.backoff import Backoff
-from tailhouse.pipeline.exporter_logs import ExporterLogs, KindLog, log_options
+from tailhouse.pipeline.exporter_logs import KindLog, LoggedExporter, exporter_logs
 from tailhouse.pipeline.sender import Batch, BatchShape
 from tailhouse.pipeline.signals import TAIL_KIND
 from tailhouse.pipeline.stats import Stats
-from tailhouse.pipeline.wal import WriteAheadLog
 
 from ..deadletter import DeadLetterStore, new_letter
 from .config import OtlpExporterConfig, OtlpHttpExporterConfig
@@ -38,7 +36,7 @@ READER = "forward"
 MAX_REQUEST_BYTES = 4 * 2**20 - 64 * 2**10
 
 
-class OtlpForwardExporter:
+class OtlpForwardExporter(LoggedExporter):
     """Forwards what its logs hold to an OTLP destination (see the module docstring)."""
 
     def __init__(self, name: str, config: OtlpExporterConfig | OtlpHttpExporterConfig, transport: Transport,
@@ -49,21 +47,9 @@ class OtlpForwardExporter:
         self.dead_letters = DeadLetterStore(log_dir / "deadletter")
         self._shapes = shapes or {}
         self._not_before = 0.0  # monotonic time before which no push starts (a destination's retry hint)
-        q, r = config.sending_queue, config.retry_on_failure
-        options = log_options(q.segment_size_mib, q.max_size_mib, q.memory_mib, q.fsync, float(q.fsync_interval),
-                              float(r.initial_interval))
-        backoff = Backoff(r.initial_interval, r.multiplier, r.randomization_factor, r.max_interval, r.max_elapsed_time)
-        self.logs = ExporterLogs(name, log_dir, options, backoff, stats)
-        stats.exporter(name).queue_capacity_bytes = options.max_bytes
+        self.logs = exporter_logs(name, log_dir, config.sending_queue, config.retry_on_failure, stats)
+        stats.exporter(name).queue_capacity_bytes = self.logs.options.max_bytes
         stats.refreshers.append(lambda: self.logs.report_depth(self.name, READER))
-
-    @property
-    def durable(self) -> bool:
-        return True
-
-    def log(self, kind: str) -> WriteAheadLog:
-        """The log receivers append requests of `kind` to."""
-        return self.logs.log(kind)
 
     async def start(self, kinds: list[str]) -> None:
         """Open the logs (what a previous run left is sent first), open the connection, start the senders."""
@@ -105,21 +91,6 @@ class OtlpForwardExporter:
                 log.error("exporter %s: %s refused a %s request of %d items permanently; it is kept in %s: %s",
                           self.name, self.transport.endpoint, state.kind, entry.items, path, error)
         return dead_letter
-
-    def health(self) -> tuple[bool, str]:
-        """(ok, reason): not ok while sends fail, a worker died, a log is damaged or full."""
-        return self.logs.health()
-
-    def idle(self) -> bool:
-        return self.logs.idle()
-
-    async def flush(self, timeout: float) -> bool:
-        """Send everything appended so far now; False if that took longer than `timeout`."""
-        return await self.logs.flush(timeout)
-
-    async def drain(self, timeout: float) -> bool:
-        """Like `flush`: on shutdown, what is not sent in time stays in the log for the next start."""
-        return await self.logs.flush(timeout)
 
     async def shutdown(self) -> None:
         """Stop the senders, close the logs (unsent records stay for the next start) and the connection."""

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .backoff import Backoff
 from .sender import BatchShape, DeadLetter, Push, QueuedSender
@@ -150,9 +151,41 @@ class ExporterLogs:
             await state.wal.close()
 
 
-def log_options(segment_size_mib: int, max_size_mib: int, memory_mib: int, fsync: str, fsync_interval: float,
-                retry_after: float) -> LogOptions:
-    """LogOptions from an exporter's `sending_queue` settings (sizes in MiB)."""
-    return LogOptions(segment_bytes=segment_size_mib * 2**20, max_bytes=max_size_mib * 2**20,
-                      memory_bytes=memory_mib * 2**20, fsync=fsync, fsync_interval=fsync_interval,
-                      retry_after=max(1.0, retry_after))
+class LoggedExporter:
+    """What every exporter built on `ExporterLogs` answers the same way (set `self.logs` in `__init__`)."""
+
+    logs: ExporterLogs
+
+    @property
+    def durable(self) -> bool:
+        """Accepted data is always in the write-ahead log until sent."""
+        return True
+
+    def log(self, kind: str) -> WriteAheadLog:
+        """The log receivers append requests of `kind` to."""
+        return self.logs.log(kind)
+
+    def health(self) -> tuple[bool, str]:
+        """(ok, reason): not ok while pushes fail, a worker died, a log is damaged or full."""
+        return self.logs.health()
+
+    def idle(self) -> bool:
+        return self.logs.idle()
+
+    async def flush(self, timeout: float) -> bool:
+        """Send everything appended so far now; False if that took longer than `timeout`."""
+        return await self.logs.flush(timeout)
+
+    async def drain(self, timeout: float) -> bool:
+        """Like `flush`: on shutdown, what is not sent in time stays in the log for the next start."""
+        return await self.logs.flush(timeout)
+
+
+def exporter_logs(exporter: str, directory: Path, queue: Any, retry: Any, stats: Stats) -> ExporterLogs:
+    """ExporterLogs from an exporter's `sending_queue` and `retry_on_failure` config blocks."""
+    options = LogOptions(segment_bytes=queue.segment_size_mib * 2**20, max_bytes=queue.max_size_mib * 2**20,
+                         memory_bytes=queue.memory_mib * 2**20, fsync=queue.fsync,
+                         fsync_interval=float(queue.fsync_interval), retry_after=max(1.0, float(retry.initial_interval)))
+    backoff = Backoff(retry.initial_interval, retry.multiplier, retry.randomization_factor, retry.max_interval,
+                      retry.max_elapsed_time)
+    return ExporterLogs(exporter, directory, options, backoff, stats)
