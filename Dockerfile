@@ -15,6 +15,7 @@ WORKDIR /opt/tailhouse
 COPY pyproject.toml README.md ./
 COPY collector ./collector
 COPY exporters ./exporters
+COPY tailhouse ./tailhouse
 COPY config ./config
 RUN pip install --no-cache-dir . \
     && mkdir -p /data \

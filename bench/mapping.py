@@ -213,9 +213,9 @@ class ModeResult:
 
 def _setup(client, signal: str, mode: str) -> str:  # type: ignore[no-untyped-def]
     """Create the database of `mode`; return the table inserts go to."""
-    from exporters.clickhouse.events_table import TableOptions
-    from exporters.clickhouse.landing_schema import LANDING_TABLES, landing_columns
-    from exporters.clickhouse.migrations import migrate
+    from tailhouse.exporters.clickhouse.events_table import TableOptions
+    from tailhouse.exporters.clickhouse.landing_schema import LANDING_TABLES, landing_columns
+    from tailhouse.exporters.clickhouse.migrations import migrate
 
     message = MESSAGES[signal]
     landing = LANDING_TABLES[message]
@@ -223,7 +223,7 @@ def _setup(client, signal: str, mode: str) -> str:  # type: ignore[no-untyped-de
         migrate(client, mode, TableOptions())
         return f"{mode}.{landing}"
     if mode == "m0":  # the schema before migration 4: the first mapping views, for a same-run before/after
-        from exporters.clickhouse import migrations
+        from tailhouse.exporters.clickhouse import migrations
 
         for stmt in migrations.schema_statements(mode, TableOptions(), up_to=3):
             client.command(stmt)
@@ -248,8 +248,8 @@ class Inserter:
     """Inserts framed requests from a file with the exporter's settings and a fresh token each time."""
 
     def __init__(self, client, signal: str, workdir: Path) -> None:  # type: ignore[no-untyped-def]
-        from collector.otlp_requests import Signal, otlp_kind
-        from exporters.clickhouse.exporter import LANDING_TARGETS
+        from tailhouse.collector.otlp_requests import Signal, otlp_kind
+        from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS
 
         self.client, self.workdir = client, workdir
         self.target = LANDING_TARGETS[otlp_kind(Signal(signal))]
@@ -264,8 +264,8 @@ class Inserter:
         return self.files[key]
 
     def insert(self, table: str, path: Path) -> float:
-        from exporters.clickhouse.exporter import insert_settings_for
-        from exporters.clickhouse.landing_schema import with_schema_file
+        from tailhouse.exporters.clickhouse.exporter import insert_settings_for
+        from tailhouse.exporters.clickhouse.landing_schema import with_schema_file
 
         settings = insert_settings_for(self.target, b"", f"bench-{uuid.uuid4()}")
         settings = with_schema_file(settings, self.workdir / "format_schemas")

@@ -84,7 +84,7 @@ def make_requests(n: int, seed: int = 1) -> list[bytes]:
 # ---- (b) parse ---------------------------------------------------------------------------
 
 def bench_parse(requests: list[bytes], seconds: float, signal: str = "traces") -> float:
-    from collector.otlp_requests import Signal, parse_request
+    from tailhouse.collector.otlp_requests import Signal, parse_request
 
     spans, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -98,11 +98,11 @@ def bench_parse(requests: list[bytes], seconds: float, signal: str = "traces") -
 def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str, signal: str = "traces") -> float:
     import clickhouse_connect
 
-    from collector.otlp_requests import Signal, otlp_kind
-    from exporters.clickhouse.events_table import TableOptions
-    from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
-    from exporters.clickhouse.landing_schema import with_schema_file
-    from exporters.clickhouse.migrations import migrate
+    from tailhouse.collector.otlp_requests import Signal, otlp_kind
+    from tailhouse.exporters.clickhouse.events_table import TableOptions
+    from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+    from tailhouse.exporters.clickhouse.landing_schema import with_schema_file
+    from tailhouse.exporters.clickhouse.migrations import migrate
 
     client = clickhouse_connect.get_client(dsn=f"chdb://{workdir}/ch")
     migrate(client, "bench", TableOptions())
@@ -126,8 +126,8 @@ def _naive(requests: list[bytes], repeat: int, workdir: str) -> float:
     import clickhouse_connect
     from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 
-    from exporters.clickhouse.events_table import TableOptions
-    from exporters.clickhouse.migrations import migrate
+    from tailhouse.exporters.clickhouse.events_table import TableOptions
+    from tailhouse.exporters.clickhouse.migrations import migrate
 
     client = clickhouse_connect.get_client(dsn=f"chdb://{workdir}/ch")
     migrate(client, "bench", TableOptions())

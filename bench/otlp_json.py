@@ -62,8 +62,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=5.0, help="time per decoder")
     args = ap.parse_args()
-    from collector.otlp_json import request_from_json
-    from collector.otlp_requests import Signal
+    from tailhouse.collector.otlp_json import request_from_json
+    from tailhouse.collector.otlp_requests import Signal
 
     body = workers_body()
     assert request_from_json(Signal.TRACES, body) == _json_format_decode(body), "decoders disagree"

@@ -24,9 +24,9 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from collector.config import ItemLimitsConfig
-from collector.item_limits import ItemLimiter
-from collector.otlp_requests import Signal, parse_request
+from tailhouse.collector.config import ItemLimitsConfig
+from tailhouse.collector.item_limits import ItemLimiter
+from tailhouse.collector.otlp_requests import Signal, parse_request
 
 
 def _request(spans: int) -> bytes:

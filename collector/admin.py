@@ -26,8 +26,8 @@ from aiohttp import web
 from clickhouse_connect.driver.client import Client
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
-from exporters.clickhouse.migrations import describe_missing, missing_objects
+from tailhouse.exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
+from tailhouse.exporters.clickhouse.migrations import describe_missing, missing_objects
 
 from .auth import BearerAuth
 from .config import AdminConfig

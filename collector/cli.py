@@ -58,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args.config)
     logs = config.service.telemetry.logs
     setup_logging(logs.level, args.log_format or logs.format)
-    from exporters.clickhouse.migrations import SchemaObjectMissing
+    from tailhouse.exporters.clickhouse.migrations import SchemaObjectMissing
 
     try:
         asyncio.run(_run(config))
@@ -150,7 +150,7 @@ class SqlSession:
 
     def _direct_client(self) -> Client:
         if self._client is None:
-            from exporters.clickhouse.client import client_for
+            from tailhouse.exporters.clickhouse.client import client_for
 
             exporter = _first_exporter(self._config)
             self._client = client_for(exporter, self._config.chdb_path(exporter), exporter.database)
@@ -193,7 +193,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print the DDL of the configured schema (for `create_schema: false` users to apply themselves)."""
-    from exporters.clickhouse.sharding.lookup import schema_ddl
+    from tailhouse.exporters.clickhouse.sharding.lookup import schema_ddl
 
     config = _load(args.config)
     statements = schema_ddl(_first_exporter(config))
@@ -203,8 +203,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     """Print a trace's rows in time order, read from the shard (or Distributed table) that holds it."""
-    from exporters.clickhouse.sharding.failover_client import FailoverClient
-    from exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
+    from tailhouse.exporters.clickhouse.sharding.failover_client import FailoverClient
+    from tailhouse.exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
 
     config = _load(args.config)
     exporter = _first_exporter(config)
@@ -219,8 +219,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
             # One embedded engine holds every shard: through the running service when there is one.
             out = run_query(config, lookup.sql, fmt)
         else:
-            from exporters.clickhouse.client import client_for
-            from collector.config import split_endpoint
+            from tailhouse.exporters.clickhouse.client import client_for
+            from tailhouse.collector.config import split_endpoint
 
             client = FailoverClient(lookup.endpoints, lambda e: client_for(exporter, None, endpoint=split_endpoint(e)[0]))
             try:
@@ -282,7 +282,7 @@ def _dead_letter_exporters(config: Config, only: str | None) -> list[tuple[str, 
 
 
 def cmd_deadletter(args: argparse.Namespace) -> int:
-    from exporters.deadletter import DeadLetterStore
+    from tailhouse.exporters.deadletter import DeadLetterStore
 
     config = _load(args.config)
     try:
@@ -322,9 +322,9 @@ def cmd_deadletter(args: argparse.Namespace) -> int:
 
 def _replay_directly(config: Config, name: str, ecfg: ClickHouseExporterConfig, ids: list[str] | None,
                      settings: dict[str, str]) -> list[dict[str, object]]:
-    from exporters.clickhouse.client import client_for
-    from exporters.clickhouse.exporter import replay_dead_letters
-    from exporters.deadletter import DeadLetterStore
+    from tailhouse.exporters.clickhouse.client import client_for
+    from tailhouse.exporters.clickhouse.exporter import replay_dead_letters
+    from tailhouse.exporters.deadletter import DeadLetterStore
 
     from .admin import replay_result_dict
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Protocol
 
-from exporters.clickhouse.exporter import ClickHouseExporter, ClickHouseWriter, Route
-from exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
-from exporters.deadletter import DeadLetterStore
-from exporters.otlp.exporter import OtlpForwardExporter, otlp_exporter, otlphttp_exporter
+from tailhouse.exporters.clickhouse.exporter import ClickHouseExporter, ClickHouseWriter, Route
+from tailhouse.exporters.clickhouse.sharding.sharded_exporter import ShardedClickHouseExporter
+from tailhouse.exporters.deadletter import DeadLetterStore
+from tailhouse.exporters.otlp.exporter import OtlpForwardExporter, otlp_exporter, otlphttp_exporter
 from tailhouse.pipeline.components import Exporter
 from tailhouse.pipeline.fanout import Fanout
 from tailhouse.pipeline.sender import BatchShape

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import yaml
 
-from exporters.clickhouse.config import (ClickHouseExporterConfig, ClusterConfig, RetryConfig, SendingConfig,
+from tailhouse.exporters.clickhouse.config import (ClickHouseExporterConfig, ClusterConfig, RetryConfig, SendingConfig,
                                          SendingQueueConfig, ShardConfig, ShardingConfig, split_endpoint)
-from exporters.otlp.config import OtlpExporterConfig, OtlpHttpExporterConfig
+from tailhouse.exporters.otlp.config import OtlpExporterConfig, OtlpHttpExporterConfig
 
 from .config_loader import ByteSize, ConfigError, Duration, build, substitute_env
 

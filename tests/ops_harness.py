@@ -16,8 +16,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Coroutine, TypeVar
 
-from collector.config import parse_config
-from collector.service import Service
+from tailhouse.collector.config import parse_config
+from tailhouse.collector.service import Service
 
 T = TypeVar("T")
 

@@ -157,7 +157,7 @@ def start_service(workdir: Path, text: str | None = None, timeout: float = 90, *
 def launch(workdir: Path, config_path: Path, grpc_port: int, admin_port: int, timeout: float = 90) -> RunningService:
     """Start `tailhouse run` on an existing config file and wait for its start line."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "collector.cli", "run", "--config", str(config_path)],
+        [sys.executable, "-m", "tailhouse", "run", "--config", str(config_path)],
         cwd=workdir,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -17,7 +17,7 @@ from service_harness import start_service
 
 
 def _sql(config: Path, query: str, fmt: str = "JSONEachRow") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "collector.cli", "sql", "--config", str(config), "--format", fmt, query],
+    return subprocess.run([sys.executable, "-m", "tailhouse", "sql", "--config", str(config), "--format", fmt, query],
                           capture_output=True, text=True, timeout=120)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from collector.config import ClickHouseExporterConfig, parse_config
-from collector.config_loader import ConfigError, parse_byte_size, parse_duration
+from tailhouse.collector.config import ClickHouseExporterConfig, parse_config
+from tailhouse.collector.config_loader import ConfigError, parse_byte_size, parse_duration
 
 ISSUE_EXAMPLE = """
 receivers:
@@ -95,12 +95,12 @@ def test_durations_and_sizes() -> None:
 def test_validate_command_exit_codes(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
     good.write_text(ISSUE_EXAMPLE)
-    ok = subprocess.run([sys.executable, "-m", "collector.cli", "validate", "--config", str(good)],
+    ok = subprocess.run([sys.executable, "-m", "tailhouse", "validate", "--config", str(good)],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and "valid" in ok.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text(ISSUE_EXAMPLE.replace("timeout: 1s", "timeout: 1 second"))
-    res = subprocess.run([sys.executable, "-m", "collector.cli", "run", "--config", str(bad)],
+    res = subprocess.run([sys.executable, "-m", "tailhouse", "run", "--config", str(bad)],
                          capture_output=True, text=True)
     assert res.returncode == 2
     assert "processors.batch.timeout" in res.stderr

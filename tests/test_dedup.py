@@ -11,11 +11,11 @@ SCRIPT = r"""
 import json, os, pathlib, sys, time
 import clickhouse_connect
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
-from collector.otlp_requests import Signal, otlp_kind
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
-from exporters.clickhouse.landing_schema import with_schema_file
-from exporters.clickhouse.migrations import migrate
+from tailhouse.collector.otlp_requests import Signal, otlp_kind
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+from tailhouse.exporters.clickhouse.landing_schema import with_schema_file
+from tailhouse.exporters.clickhouse.migrations import migrate
 
 client = clickhouse_connect.get_client(dsn='chdb://' + sys.argv[1])
 migrate(client, 'tailhouse', TableOptions())
@@ -50,12 +50,12 @@ EVERY_TARGET = r"""
 import json, os, pathlib, sys, time
 import clickhouse_connect
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
-from collector.otlp_requests import Signal, otlp_kind
-from collector.tail import TAIL_KIND
-from exporters.clickhouse import migrations
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
-from exporters.clickhouse.landing_schema import with_schema_file
+from tailhouse.collector.otlp_requests import Signal, otlp_kind
+from tailhouse.collector.tail import TAIL_KIND
+from tailhouse.exporters.clickhouse import migrations
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+from tailhouse.exporters.clickhouse.landing_schema import with_schema_file
 
 path = pathlib.Path(sys.argv[1])
 client = clickhouse_connect.get_client(dsn='chdb://' + str(path))

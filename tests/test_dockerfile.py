@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from collector.config import parse_config
-from collector.config_loader import ConfigError
+from tailhouse.collector.config import parse_config
+from tailhouse.collector.config_loader import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()

@@ -181,7 +181,7 @@ def test_poison_request_mixed_into_good_traffic(tmp_path: Path) -> None:
         assert figures.lost == 0 and figures.duplicated == 0 and figures.stored == figures.sent
         assert any("splitting the batch" in line for line in svc.stderr_lines), "no batch was split"
 
-        cli = [sys.executable, "-m", "collector.cli", "deadletter"]
+        cli = [sys.executable, "-m", "tailhouse", "deadletter"]
         listed = subprocess.run([*cli, "list", "--config", str(svc.config_path)], capture_output=True, text=True,
                                 timeout=60, cwd=svc.workdir)
         assert listed.returncode == 0 and listed.stdout.count("Too many partitions") == 3, listed

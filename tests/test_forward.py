@@ -31,7 +31,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from exporters.otlp.transport import classify_grpc, classify_http, retry_after_seconds
+from tailhouse.exporters.otlp.transport import classify_grpc, classify_http, retry_after_seconds
 from otlp_sink import Failure, OtlpSink
 from service_harness import RunningService, free_port, start_service
 from tail_support import post
@@ -338,7 +338,7 @@ def test_retry_after_as_seconds_or_http_date() -> None:
 # -- config ----------------------------------------------------------------------------------------
 
 def _parse(exporters: str) -> Any:
-    from collector.config import parse_config
+    from tailhouse.collector.config import parse_config
     text = ("receivers: {otlp: {protocols: {grpc: {endpoint: '127.0.0.1:4317'}}}}\n"
             f"exporters: {exporters}\n"
             "service: {pipelines: {traces: {receivers: [otlp], exporters: [fwd]}}}\n")
@@ -353,7 +353,7 @@ def _parse(exporters: str) -> Any:
     ("{otlphttp: {endpoint: 'http://127.0.0.1:4318', tls: {cert_file: c.pem}}}", "exporters.otlphttp.tls", "key_file"),
 ])
 def test_bad_forward_config_is_refused_naming_the_key(block: str, path: str, fragment: str) -> None:
-    from collector.config_loader import ConfigError
+    from tailhouse.collector.config_loader import ConfigError
     with pytest.raises(ConfigError) as err:
         _parse(block)
     assert err.value.path == path and fragment in err.value.message
@@ -375,8 +375,8 @@ def test_tls_destination_verified_against_ca_file(tmp_path: Path, transport: str
 
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-    from collector.config import parse_config
-    from exporters.otlp.transport import ForwardError, GrpcTransport, HttpTransport
+    from tailhouse.collector.config import parse_config
+    from tailhouse.exporters.otlp.transport import ForwardError, GrpcTransport, HttpTransport
     from tailhouse.pipeline.signals import Signal
     from test_transport_security import _self_signed
 

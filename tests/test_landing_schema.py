@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from exporters.clickhouse.landing_schema import insert_settings, with_schema_file
+from tailhouse.exporters.clickhouse.landing_schema import insert_settings, with_schema_file
 
 
 def test_parallel_inserts_write_the_schema_file_without_tripping_over_each_other(tmp_path: Path) -> None:

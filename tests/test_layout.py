@@ -6,12 +6,22 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# pyproject.toml's package-dir: these folders are installed under the tailhouse namespace.
+FOLDER_PACKAGES = {"collector": "tailhouse.collector", "exporters": "tailhouse.exporters"}
+
+
+def module_package(path: Path) -> tuple[str, ...]:
+    """The dotted package a source file belongs to once installed (folder → namespace mapping applied)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    if parts and parts[0] in FOLDER_PACKAGES:
+        parts = (*FOLDER_PACKAGES[parts[0]].split("."), *parts[1:])
+    return parts
 
 
 def _imports(path: Path) -> set[str]:
     """Top-level module paths a file imports (relative imports resolved against its package)."""
     tree = ast.parse(path.read_text(), str(path))
-    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    package = module_package(path)
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -29,31 +39,38 @@ def _offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
     found = []
     for path in sorted((ROOT / folder).rglob("*.py")):
         for name in _imports(path):
-            if name.split(".")[0] in forbidden or any(name.startswith(f + ".") or name == f for f in forbidden):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
                 found.append(f"{path.relative_to(ROOT)} imports {name}")
     return found
 
 
 def test_receivers_and_intake_do_not_import_exporters() -> None:
-    assert _offenders("collector/receivers", ("exporters",)) == []
-    assert _offenders("collector/tail", ("exporters",)) == []
+    assert _offenders("collector/receivers", ("tailhouse.exporters",)) == []
+    assert _offenders("collector/tail", ("tailhouse.exporters",)) == []
 
 
 def test_exporters_do_not_import_the_collector() -> None:
-    assert _offenders("exporters", ("collector",)) == []
+    assert _offenders("exporters", ("tailhouse.collector",)) == []
 
 
 def test_pipeline_contracts_import_neither_side() -> None:
-    assert _offenders("tailhouse/pipeline", ("collector", "exporters")) == []
+    assert _offenders("tailhouse/pipeline", ("tailhouse.collector", "tailhouse.exporters")) == []
 
 
 def test_the_check_sees_relative_imports() -> None:
-    # collector/receivers/otlp_grpc.py imports ..intake: resolved to collector.intake
-    assert "collector.intake" in _imports(ROOT / "collector" / "receivers" / "otlp_grpc.py")
+    # collector/receivers/otlp_grpc.py imports ..intake: resolved to tailhouse.collector.intake
+    assert "tailhouse.collector.intake" in _imports(ROOT / "collector" / "receivers" / "otlp_grpc.py")
 
 
 def test_the_service_builds_components_from_the_registry_only() -> None:
     # collector/service.py wires pipelines; concrete receiver and exporter classes are named only
     # in the registry (collector/components.py).
     imported = _imports(ROOT / "collector" / "service.py")
-    assert not [n for n in imported if n.startswith(("collector.receivers", "collector.tail", "exporters"))], imported
+    assert not [n for n in imported if n.startswith(("tailhouse.collector.receivers", "tailhouse.collector.tail", "tailhouse.exporters"))], imported
+
+
+def test_everything_imports_the_tailhouse_namespace() -> None:
+    # `collector` and `exporters` are folder names, not import names: installed, they exist only as
+    # tailhouse.collector and tailhouse.exporters (a bare `import collector` works from a source tree only).
+    for folder in ("collector", "exporters", "tailhouse", "tests", "bench"):
+        assert _offenders(folder, ("collector", "exporters")) == []

@@ -23,10 +23,10 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Status, StatusCode
 
-from collector.live.client import pretty, since_sql
-from collector.live.events import decode
-from collector.live.filters import FilterError, TailFilter, split_topic
-from collector.live.where import WhereError, compile_where
+from tailhouse.collector.live.client import pretty, since_sql
+from tailhouse.collector.live.events import decode
+from tailhouse.collector.live.filters import FilterError, TailFilter, split_topic
+from tailhouse.collector.live.where import WhereError, compile_where
 from live_support import Subscriber
 from service_harness import RunningService, free_port, start_service
 from tail_support import post
@@ -240,7 +240,7 @@ def test_tailhouse_tail_since_prints_stored_events_then_follows(live: Live) -> N
     service = f"live-{uuid.uuid4().hex[:8]}"
     _spans(live.svc.grpc_endpoint, service, ["stored"])
     assert live.svc.flush()
-    proc = subprocess.Popen([sys.executable, "-m", "collector.cli", "tail", "--admin", live.svc.admin_url,
+    proc = subprocess.Popen([sys.executable, "-m", "tailhouse", "tail", "--admin", live.svc.admin_url,
                              "--service", service, "--since", "5m", "--format", "json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -263,7 +263,7 @@ def test_tailhouse_tail_since_prints_stored_events_then_follows(live: Live) -> N
 def test_pretty_output_is_one_line_per_event_without_colour_when_piped(live: Live) -> None:
     service = f"live-{uuid.uuid4().hex[:8]}"
     before = live.svc.get_json("/stats")[1]["live_tail"]["subscribers"]
-    proc = subprocess.Popen([sys.executable, "-m", "collector.cli", "tail", "--admin", live.svc.admin_url,
+    proc = subprocess.Popen([sys.executable, "-m", "tailhouse", "tail", "--admin", live.svc.admin_url,
                              "--service", service, "--level", "error"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
 
 SCRIPT = r"""
 import json, pathlib, sys, time
@@ -25,11 +25,11 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as msvc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 from bench.mapping import REQUESTS
-from collector.otlp_requests import Signal, otlp_kind
-from exporters.clickhouse import migrations
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
-from exporters.clickhouse.landing_schema import with_schema_file
+from tailhouse.collector.otlp_requests import Signal, otlp_kind
+from tailhouse.exporters.clickhouse import migrations
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
+from tailhouse.exporters.clickhouse.landing_schema import with_schema_file
 
 path = pathlib.Path(sys.argv[1])
 client = clickhouse_connect.get_client(dsn='chdb://' + str(path))

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 from ops_harness import RunningService, config_text
 
-from exporters.clickhouse.otel_views import OTEL_VIEWS
+from tailhouse.exporters.clickhouse.otel_views import OTEL_VIEWS
 
 # The OpenTelemetry Collector ClickHouse exporter's columns, in order (its sqltemplates DDL).
 EXPORTER_COLUMNS = {

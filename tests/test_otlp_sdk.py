@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
-from exporters.clickhouse.value_codec import decode_attributes
+from tailhouse.exporters.clickhouse.value_codec import decode_attributes
 from service_harness import RunningService
 
 

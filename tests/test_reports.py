@@ -10,8 +10,8 @@ from typing import Iterator
 import pytest
 from ops_harness import RunningService, config_text, http_request
 
-from collector.cli import main
-from collector.reports import Table, render
+from tailhouse.collector.cli import main
+from tailhouse.collector.reports import Table, render
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 After a reviewed change to the schema (a template under exporters/clickhouse/sql/, a migration,
 a generated view), regenerate the golden files and commit them with the change:
 
-    python -m exporters.clickhouse.render_schema
+    python -m tailhouse.exporters.clickhouse.render_schema
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from importlib.resources import files
 
 import pytest
 
-from exporters.clickhouse import ddl
-from exporters.clickhouse.ddl import Placement, TemplateError, quote, render
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.migrations import schema_statements
-from exporters.clickhouse.render_schema import GOLDEN_DIR, VARIANTS, Variant
-from exporters.clickhouse.render_schema import render as render_variant
-from exporters.clickhouse.sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
+from tailhouse.exporters.clickhouse import ddl
+from tailhouse.exporters.clickhouse.ddl import Placement, TemplateError, quote, render
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.migrations import schema_statements
+from tailhouse.exporters.clickhouse.render_schema import GOLDEN_DIR, VARIANTS, Variant
+from tailhouse.exporters.clickhouse.render_schema import render as render_variant
+from tailhouse.exporters.clickhouse.sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
 
-REGENERATE = "python -m exporters.clickhouse.render_schema"
+REGENERATE = "python -m tailhouse.exporters.clickhouse.render_schema"
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.file)

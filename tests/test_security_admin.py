@@ -145,7 +145,7 @@ def test_dead_letter_replay_stays_in_its_directory(svc: RunningService, tmp_path
 
 
 def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "collector.cli", "sql", "--config", str(config), *args],
+    return subprocess.run([sys.executable, "-m", "tailhouse", "sql", "--config", str(config), *args],
                           capture_output=True, text=True, timeout=120, env={**os.environ})
 
 

@@ -10,8 +10,8 @@ import pytest
 from security_support import span_request, wait_until
 from service_harness import DEFAULT_CONFIG, RunningService, launch, start_service
 
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.migrations import SchemaObjectMissing, migrate, restore_missing_objects
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.migrations import SchemaObjectMissing, migrate, restore_missing_objects
 
 CONFIG = DEFAULT_CONFIG.replace("      endpoint: 127.0.0.1:{admin_port}\n",
                                 "      endpoint: 127.0.0.1:{admin_port}\n      allow_writes: true\n")

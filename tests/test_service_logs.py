@@ -16,9 +16,9 @@ from typing import Iterator
 import pytest
 from ops_harness import config_text
 
-from collector.logsetup import JsonFormatter, setup_logging
-from collector.progress import _Snapshot, format_progress, progress_fields
-from collector.stats import Stats
+from tailhouse.collector.logsetup import JsonFormatter, setup_logging
+from tailhouse.collector.progress import _Snapshot, format_progress, progress_fields
+from tailhouse.collector.stats import Stats
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_run_with_json_logs_prints_progress(tmp_path: Path) -> None:
     cfg = tmp_path / "tailhouse.yaml"
     cfg.write_text(config_text(tmp_path, progress="300ms"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "collector.cli", "run", "--config", str(cfg), "--log-format", "json"],
+    proc = subprocess.Popen([sys.executable, "-m", "tailhouse", "run", "--config", str(cfg), "--log-format", "json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             cwd=Path(__file__).resolve().parent.parent)
     try:

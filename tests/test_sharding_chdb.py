@@ -15,7 +15,7 @@ from pathlib import Path
 SCRIPT_HASH = """
 import json, random, sys
 import chdb
-from exporters.clickhouse.sharding.shard_key import city_hash64, shard_of_trace
+from tailhouse.exporters.clickhouse.sharding.shard_key import city_hash64, shard_of_trace
 rng = random.Random(20240605)
 ids = [''] + [rng.randbytes(16).hex() for _ in range(100_000)]
 # other lengths and characters too: the function must be cityHash64 itself, not only on hex ids
@@ -48,8 +48,8 @@ def test_shard_function_equals_clickhouse_cityhash64(tmp_path: Path) -> None:
 SCRIPT_DDL = """
 import json, sys
 import chdb
-from exporters.clickhouse.events_table import TableOptions
-from exporters.clickhouse.sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
+from tailhouse.exporters.clickhouse.events_table import TableOptions
+from tailhouse.exporters.clickhouse.sharding.cluster_ddl import ClusterLayout, cluster_schema_statements
 stmts = [s for mode in ('client', 'distributed') for replicated in (False, True)
          for s in cluster_schema_statements(ClusterLayout('tailhouse', 'tailhouse_cluster', replicated, mode),
                                             TableOptions(ttl_days=7))]

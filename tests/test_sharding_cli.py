@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from collector.config import parse_config
-from collector.config_loader import ConfigError
-from exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
-from exporters.clickhouse.sharding.shard_key import shard_of_trace
+from tailhouse.collector.config import parse_config
+from tailhouse.collector.config_loader import ConfigError
+from tailhouse.exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
+from tailhouse.exporters.clickhouse.sharding.shard_key import shard_of_trace
 
 BASE = """
 receivers:
@@ -42,7 +42,7 @@ def _config(tmp_path: Path, body: str) -> Path:
 @pytest.mark.parametrize("mode", ["client", "distributed"])
 def test_schema_command_prints_cluster_ddl(tmp_path: Path, mode: str) -> None:
     path = _config(tmp_path, CLUSTER % mode)
-    out = subprocess.run([sys.executable, "-m", "collector.cli", "schema", "--config", str(path)],
+    out = subprocess.run([sys.executable, "-m", "tailhouse", "schema", "--config", str(path)],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     statements = [s for s in out.split(";\n\n") if s.strip()]
     assert all("ON CLUSTER `tailhouse_cluster`" in s for s in statements)

@@ -14,8 +14,8 @@ import threading
 import time
 from pathlib import Path
 
-from collector.config import parse_config
-from exporters.clickhouse.sharding.shard_key import shard_of_trace_bytes
+from tailhouse.collector.config import parse_config
+from tailhouse.exporters.clickhouse.sharding.shard_key import shard_of_trace_bytes
 from service_harness import RunningService, free_port, start_service
 from sharding_support import (export_logs, export_spans, logs_request, post_tail, spans_request, trace_ids,
                               trace_item)
@@ -125,7 +125,7 @@ def test_traces_stay_on_one_shard_and_shards_are_even(tmp_path: Path) -> None:
             assert rows[shard_of_trace_bytes(t, SHARDS)] == sum(rows) >= 5
         # `tailhouse trace` reads the trace's shard and prints its rows in time order.
         t = ids[7]
-        proc = subprocess.run([sys.executable, "-m", "collector.cli", "trace", "--config", str(svc.config_path),
+        proc = subprocess.run([sys.executable, "-m", "tailhouse", "trace", "--config", str(svc.config_path),
                                "--format", "JSONEachRow", "--show-shard", t.hex()],
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr

@@ -10,9 +10,9 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as lsvc
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as msvc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 
-from collector.tail import TAIL_KIND
-from exporters.clickhouse.sharding.shard_key import city_hash64, shard_of_trace, shard_of_trace_bytes
-from exporters.clickhouse.sharding.splitter import SplitError, split_payload
+from tailhouse.collector.tail import TAIL_KIND
+from tailhouse.exporters.clickhouse.sharding.shard_key import city_hash64, shard_of_trace, shard_of_trace_bytes
+from tailhouse.exporters.clickhouse.sharding.splitter import SplitError, split_payload
 from sharding_support import logs_request, metrics_request, spans_request, trace_ids
 
 SHARDS = 3

@@ -26,7 +26,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServ
 from pty_support import TerminalProcess
 from service_harness import free_port, start_service
 
-CLI = [sys.executable, "-m", "collector.cli", "sql"]
+CLI = [sys.executable, "-m", "tailhouse", "sql"]
 
 
 def _sql(config: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[bytes]:

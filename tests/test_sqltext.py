@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector.sqltext import ends_statement, has_format_clause, is_incomplete, split_statements
+from tailhouse.collector.sqltext import ends_statement, has_format_clause, is_incomplete, split_statements
 
 
 @pytest.mark.parametrize("script, statements", [

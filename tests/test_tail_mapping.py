@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from collector.tail.mapping import MappingOptions, TailMapper, event_kind, parse_traceparent, redact_url
-from collector.tail.proto_items import trace_item_from_proto
-from collector.tail.validate import InvalidTraceItem, validate_trace_item
-from exporters.clickhouse.events_table import EVENT_COLUMN_NAMES
+from tailhouse.collector.tail.mapping import MappingOptions, TailMapper, event_kind, parse_traceparent, redact_url
+from tailhouse.collector.tail.proto_items import trace_item_from_proto
+from tailhouse.collector.tail.validate import InvalidTraceItem, validate_trace_item
+from tailhouse.exporters.clickhouse.events_table import EVENT_COLUMN_NAMES
 
 RECEIVED_MS = 1_795_347_407_000
 OPTIONS = MappingOptions.build("unknown_worker", ["authorization", "cookie", "x-api-key"],

@@ -1,4 +1,4 @@
-"""The committed generated code of proto/ matches the .proto files (regenerate: python -m collector.tail.codegen)."""
+"""The committed generated code of proto/ matches the .proto files (regenerate: python -m tailhouse.collector.tail.codegen)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Iterable
 
 from google.protobuf import descriptor_pb2
 
-from collector.tail import codegen
+from tailhouse.collector.tail import codegen
 from tailhouse.tail.v1 import tail_pb2
 
-HINT = "generated code is out of date with proto/: run `python -m collector.tail.codegen` and commit the result"
+HINT = "generated code is out of date with proto/: run `python -m tailhouse.collector.tail.codegen` and commit the result"
 
 
 def _compile(tmp_path: Path) -> descriptor_pb2.FileDescriptorSet:

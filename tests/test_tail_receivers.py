@@ -11,8 +11,8 @@ from typing import Any, Iterator
 import grpc
 import pytest
 
-from collector.config import parse_config
-from collector.config_loader import ConfigError
+from tailhouse.collector.config import parse_config
+from tailhouse.collector.config_loader import ConfigError
 from tail_support import TOKEN, RunningService, post, tail_config
 from tailhouse.tail.v1 import tail_pb2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from collector.config import parse_config
+from tailhouse.collector.config import parse_config
 from tail_support import CONFIG, TOKEN, RunningService, post
 
 

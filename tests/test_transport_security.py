@@ -17,8 +17,8 @@ from cryptography.x509.oid import NameOID
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from ops_harness import RunningService, config_text, http_request
 
-from collector.config import GrpcProtocolConfig, parse_config
-from collector.receivers.grpc_server import server_options
+from tailhouse.collector.config import GrpcProtocolConfig, parse_config
+from tailhouse.collector.receivers.grpc_server import server_options
 
 TOKEN = "s3cret-token"
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -158,9 +158,9 @@ def test_grpc_keepalive_and_stream_options_from_config(tmp_path: Path) -> None:
 def test_missing_tls_file_stops_start_with_its_name(tmp_path: Path) -> None:
     import asyncio
 
-    from collector.intake import Intake
-    from collector.receivers.otlp_http import OtlpHttpReceiver
-    from collector.stats import Stats
+    from tailhouse.collector.intake import Intake
+    from tailhouse.collector.receivers.otlp_http import OtlpHttpReceiver
+    from tailhouse.collector.stats import Stats
 
     text = config_text(tmp_path, """      http:
         endpoint: 127.0.0.1:0

@@ -1,6 +1,6 @@
 """Generates the Python code for the tail gRPC service from `proto/` (run after editing a .proto).
 
-    python -m collector.tail.codegen
+    python -m tailhouse.collector.tail.codegen
 
 The generated modules are committed (so installing Tailhouse needs no protobuf compiler and the
 code always matches the protobuf runtime the package declares); `tests/test_tail_proto.py`

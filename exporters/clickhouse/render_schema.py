@@ -4,7 +4,7 @@ The golden files are committed, so every change to the SQL the collector runs sh
 for review. `tests/test_schema_golden.py` re-renders and fails on any difference; after a reviewed
 change, regenerate them with:
 
-    python -m exporters.clickhouse.render_schema
+    python -m tailhouse.exporters.clickhouse.render_schema
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def render(variant: Variant) -> str:
     placement = variant.layout or Placement(DATABASE)
     bookkeeping = [ledger_ddl(placement), *ttl_ddl(placement, variant.options)]
     header = (f"-- Rendered schema: {variant.title} (database {DATABASE}). Generated, do not edit:\n"
-              "-- python -m exporters.clickhouse.render_schema\n\n")
+              "-- python -m tailhouse.exporters.clickhouse.render_schema\n\n")
     return (header + "".join(f"{stmt};\n\n" for stmt in stmts)
             + "-- Run by migrate() besides the migrations:\n\n" + "".join(f"{stmt};\n\n" for stmt in bookkeeping))
 

@@ -1,1 +1,1 @@
-"""Generated protobuf code for the .proto files under proto/ (do not edit: `python -m collector.tail.codegen`)."""
+"""Generated protobuf code for the .proto files under proto/ (do not edit: `python -m tailhouse.collector.tail.codegen`)."""

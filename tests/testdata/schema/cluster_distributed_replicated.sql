@@ -1,5 +1,5 @@
 -- Rendered schema: cluster, distributed sharding, replicated (database tailhouse). Generated, do not edit:
--- python -m exporters.clickhouse.render_schema
+-- python -m tailhouse.exporters.clickhouse.render_schema
 
 CREATE DATABASE IF NOT EXISTS `tailhouse` ON CLUSTER `tailhouse_cluster`;
 

@@ -1,5 +1,5 @@
 -- Rendered schema: single node (database tailhouse). Generated, do not edit:
--- python -m exporters.clickhouse.render_schema
+-- python -m tailhouse.exporters.clickhouse.render_schema
 
 CREATE DATABASE IF NOT EXISTS `tailhouse`;
 
