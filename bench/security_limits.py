@@ -24,8 +24,8 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from tailhouse.collector.config import ItemLimitsConfig
-from tailhouse.collector.item_limits import ItemLimiter
+from tailhouse.collector.receivers.otlp.config import ItemLimitsConfig
+from tailhouse.collector.receivers.otlp.item_limits import ItemLimiter
 from tailhouse.collector.otlp_requests import Signal, parse_request
 
 

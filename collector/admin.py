@@ -29,11 +29,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from tailhouse.exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
 from tailhouse.exporters.clickhouse.migrations import describe_missing, missing_objects
 
-from .auth import BearerAuth
-from .config import AdminConfig
+from .server.auth import BearerAuth
+from .service_config import AdminConfig
 from .live.sse import add_tail_route
 from .metrics import exposition
-from .receivers.http_server import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
+from .server.http import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
 from .sql_guard import QueryRefused, make_readonly, run_checked
 from .query import check_param_name, output_format
 

@@ -15,7 +15,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .admin import clickhouse_format, run_sql
-from .config import LOG_FORMATS, ClickHouseExporterConfig, Config, load_config
+from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig, split_endpoint
+
+from .config import Config, load_config
+from .service_config import LOG_FORMATS
 from .config_loader import ConfigError, parse_duration
 from .logsetup import setup_logging
 from .query import QueryUsageError, check_param_name, output_format
@@ -220,7 +223,6 @@ def cmd_trace(args: argparse.Namespace) -> int:
             out = run_query(config, lookup.sql, fmt)
         else:
             from tailhouse.exporters.clickhouse.client import client_for
-            from tailhouse.collector.config import split_endpoint
 
             client = FailoverClient(lookup.endpoints, lambda e: client_for(exporter, None, endpoint=split_endpoint(e)[0]))
             try:

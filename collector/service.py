@@ -11,32 +11,24 @@ import asyncio
 import logging
 from typing import Any
 
-from tailhouse.pipeline.components import Exporter
+from tailhouse.pipeline.components import Endpoint, Exporter, ExporterContext
 from tailhouse.pipeline.fanout import Fanout, LogTarget
 from tailhouse.pipeline.sender import BatchShape
 
 from .admin import AdminServer
-from .components import EXPORTERS, RECEIVERS, BuildContext, Endpoint, RunningReceiver, component_type
-from .config import BatchProcessorConfig, Config
-from .item_limits import ItemLimiter
+from .components import EXPORTERS, PROCESSORS, RECEIVERS, component_type
+from .config import Config
 from .live.hub import TailHub
 from .memory_limiter import MemoryLimiter
 from .metrics import make_registry
 from .otlp_requests import Signal
 from .progress import ProgressReporter
+from .receivers.factory import BuildContext, RunningReceiver
 from .stats import Stats
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Endpoint", "Service", "batch_shape"]
-
-
-def batch_shape(batch: BatchProcessorConfig, exporter: Any) -> BatchShape:
-    """How an exporter cuts batches from its log: the pipeline's batch processor and the exporter's limits."""
-    return BatchShape(min_items=batch.send_batch_size, timeout=float(batch.timeout),
-                      max_items=max(exporter.sending.max_insert_items, batch.send_batch_size),
-                      max_bytes=int(batch.send_batch_max_bytes))
-
+__all__ = ["Endpoint", "Service"]
 
 class Service:
     """One running collector: every pipeline of a Config."""
@@ -49,7 +41,7 @@ class Service:
         self._receivers: list[RunningReceiver] = []
         self._admin: AdminServer | None = None
         self.memory_limiter = MemoryLimiter(int(config.service.memory_limiter.limit))
-        self.item_limiters: dict[str, ItemLimiter] = {}
+        self.item_limiters: dict[str, Any] = {}
         self.live = TailHub()  # live tail (GET /tail on the admin endpoint)
         self._progress = ProgressReporter(self.stats, config.service.telemetry.logs.progress_interval)
         self.endpoints: list[Endpoint] = []
@@ -62,6 +54,7 @@ class Service:
         """
         cfg = self.config
         ctx = BuildContext(cfg, self.stats, self.memory_limiter, self.live, self.endpoints, self.item_limiters)
+        exporter_ctx = ExporterContext(self.stats, cfg.base_dir, cfg.state_dir(), self.endpoints)
         pipelines = {name: (Signal(name.split("/", 1)[0]), p) for name, p in cfg.service.pipelines.items()}
 
         def kinds_of(receiver: str, signal: Signal) -> list[str]:
@@ -70,13 +63,14 @@ class Service:
         # per exporter: the payload kinds it writes, each with the batch shape of the first pipeline feeding it
         shapes: dict[str, dict[str, BatchShape]] = {}
         for signal, p in pipelines.values():
-            batch_cfg: BatchProcessorConfig = cfg.processors[p.processors[0]] if p.processors else BatchProcessorConfig()
+            # without a batch processor, its defaults
+            batch = cfg.processors[p.processors[0]] if p.processors else PROCESSORS["batch"].config_type()
             for e in p.exporters:
                 for r in p.receivers:
                     for kind in kinds_of(r, signal):
-                        shapes.setdefault(e, {}).setdefault(kind, batch_shape(batch_cfg, cfg.exporters[e]))
+                        shapes.setdefault(e, {}).setdefault(kind, batch.shape(cfg.exporters[e]))
         for name, kind_shapes in shapes.items():
-            exporter = EXPORTERS[component_type(name)](ctx, name, cfg.exporters[name], kind_shapes)
+            exporter = EXPORTERS[component_type(name)].create(exporter_ctx, name, cfg.exporters[name], kind_shapes)
             await exporter.start(list(kind_shapes))
             self.exporters[name] = exporter
 

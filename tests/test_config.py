@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tailhouse.collector.config import ClickHouseExporterConfig, parse_config
+from tailhouse.collector.config import parse_config
+from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig
 from tailhouse.collector.config_loader import ConfigError, parse_byte_size, parse_duration
 
 ISSUE_EXAMPLE = """

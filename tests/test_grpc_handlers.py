@@ -47,16 +47,18 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.metrics.v1.metrics_pb2 import Gauge, Metric, NumberDataPoint
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from tailhouse.collector.auth import BearerAuth
-from tailhouse.collector.config import AuthConfig, GrpcProtocolConfig, ItemLimitsConfig, TailGrpcConfig
+from tailhouse.collector.server.auth import BearerAuth
+from tailhouse.collector.receivers.cloudflare_tail.config import TailGrpcConfig
+from tailhouse.collector.receivers.otlp.config import GrpcProtocolConfig, ItemLimitsConfig
+from tailhouse.collector.server.settings import AuthConfig
 from tailhouse.collector.intake import Intake
-from tailhouse.collector.item_limits import ItemLimiter
+from tailhouse.collector.receivers.otlp.item_limits import ItemLimiter
 from tailhouse.collector.memory_limiter import MemoryLimiter
 from tailhouse.collector.otlp_requests import Signal
-from tailhouse.collector.receivers.grpc_server import GrpcReceiver
-from tailhouse.collector.receivers.otlp_grpc import OtlpGrpcReceiver
-from tailhouse.collector.receivers.retry_hints import STATUS_DETAILS_KEY, abort_export_error
-from tailhouse.collector.receivers.tail_grpc import TailGrpcReceiver
+from tailhouse.collector.server.grpc import GrpcReceiver
+from tailhouse.collector.receivers.otlp.grpc import OtlpGrpcReceiver
+from tailhouse.collector.server.retry_hints import STATUS_DETAILS_KEY, abort_export_error
+from tailhouse.collector.receivers.cloudflare_tail.grpc import TailGrpcReceiver
 from tailhouse.collector.tail.intake import TailIntake
 from tailhouse.collector.tail.mapping import MappingOptions, TailMapper
 from tailhouse.pipeline.errors import ExportError

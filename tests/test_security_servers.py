@@ -19,7 +19,8 @@ from ops_harness import RunningService, http_request
 from security_support import port_of
 from test_transport_security import _self_signed
 
-from tailhouse.collector.config import GrpcServerSettings, HttpServerSettings, ServerSettings, parse_config
+from tailhouse.collector.config import parse_config
+from tailhouse.collector.server.settings import GrpcServerSettings, HttpServerSettings, ServerSettings
 from tailhouse.collector.config_loader import ConfigError
 
 TOKENS = {"otlp-grpc": "tok-otlp-grpc", "otlp-http": "tok-otlp-http", "tail-http": "tok-tail-http",

@@ -17,8 +17,9 @@ from cryptography.x509.oid import NameOID
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from ops_harness import RunningService, config_text, http_request
 
-from tailhouse.collector.config import GrpcProtocolConfig, parse_config
-from tailhouse.collector.receivers.grpc_server import server_options
+from tailhouse.collector.config import parse_config
+from tailhouse.collector.receivers.otlp.config import GrpcProtocolConfig
+from tailhouse.collector.server.grpc import server_options
 
 TOKEN = "s3cret-token"
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -159,7 +160,7 @@ def test_missing_tls_file_stops_start_with_its_name(tmp_path: Path) -> None:
     import asyncio
 
     from tailhouse.collector.intake import Intake
-    from tailhouse.collector.receivers.otlp_http import OtlpHttpReceiver
+    from tailhouse.collector.receivers.otlp.http import OtlpHttpReceiver
     from tailhouse.collector.stats import Stats
 
     text = config_text(tmp_path, """      http:

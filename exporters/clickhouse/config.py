@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from tailhouse.pipeline.config_loader import ConfigError, Duration
@@ -53,6 +54,15 @@ def split_endpoint(endpoint: str) -> tuple[str, str]:
         return endpoint, ""
     database = parse_qs(parts.query).get("database", [""])[0]
     return endpoint.split("?", 1)[0], database
+
+
+def chdb_path_of(endpoint: str, base_dir: Path) -> Path | None:
+    """Filesystem path of one `chdb://PATH[?database=NAME]` endpoint (relative to `base_dir`, the
+    config file's folder); None for a ClickHouse server."""
+    if not endpoint.startswith("chdb://"):
+        return None
+    path = Path(split_endpoint(endpoint)[0][len("chdb://"):])
+    return path if path.is_absolute() else (base_dir / path).resolve()
 
 
 def _check_identifier(value: str, path: str) -> None:
@@ -151,6 +161,15 @@ class SendingQueueConfig:
         if self.memory_mib < 0:
             raise ConfigError(f"{path}.memory_mib", "must not be negative")
 
+    def directory(self, name: str, base_dir: Path, state_dir: Path) -> Path:
+        """The folder of exporter `name`'s logs: `storage`/<name> (relative to the config file's folder),
+        else `state_dir`/queue/<name>."""
+        folder = name.replace("/", "_")
+        if self.storage:
+            storage = Path(self.storage)
+            return (storage if storage.is_absolute() else base_dir / storage).resolve() / folder
+        return state_dir / "queue" / folder
+
 
 @dataclass
 class ClickHouseExporterConfig:
@@ -170,11 +189,8 @@ class ClickHouseExporterConfig:
     dead_letter_dir: str = ""
 
     def validate(self, path: str) -> None:
-        scheme = self.endpoint.split("://", 1)[0] if "://" in self.endpoint else ""
-        if scheme not in ("chdb", "http", "https"):
-            raise ConfigError(f"{path}.endpoint", f"expected chdb://PATH or http(s)://host:port, got {self.endpoint!r}")
-        if not self.database.replace("_", "").isalnum():
-            raise ConfigError(f"{path}.database", f"expected a plain identifier, got {self.database!r}")
+        _check_clickhouse_endpoint(self.endpoint, f"{path}.endpoint")
+        _check_identifier(self.database, f"{path}.database")
         if self.sharding is not None and self.sharding.mode == "distributed" and self.cluster is None:
             raise ConfigError(f"{path}.cluster", "sharding mode distributed needs cluster.name (the Distributed table's cluster)")
         if self.sharding is not None and self.cluster is not None:
@@ -184,3 +200,24 @@ class ClickHouseExporterConfig:
                     if named and named != self.database:
                         raise ConfigError(f"{path}.sharding.shards[{i}].endpoints[{j}]",
                                           "with a cluster every shard uses `database` (ON CLUSTER DDL creates one database)")
+
+    def chdb_path(self, base_dir: Path) -> Path | None:
+        """Filesystem path of the embedded store (the first shard's with sharding); None for a server."""
+        endpoint = self.sharding.shards[0].endpoints[0] if self.sharding is not None else self.endpoint
+        return chdb_path_of(endpoint, base_dir)
+
+    def state_dir(self, base_dir: Path) -> Path:
+        """Where local state lives by default: beside the embedded store, else `data/` in the config's folder."""
+        store = self.chdb_path(base_dir) if self.sharding is None else None
+        return store.parent if store is not None else (base_dir / "data").resolve()
+
+    def log_path(self, name: str, base_dir: Path) -> Path:
+        """Folder of exporter `name`'s write-ahead logs (one folder per payload kind below it)."""
+        return self.sending_queue.directory(name, base_dir, self.state_dir(base_dir))
+
+    def dead_letter_path(self, name: str, base_dir: Path) -> Path:
+        """Folder where exporter `name` keeps requests ClickHouse refused permanently."""
+        if self.dead_letter_dir:
+            folder = Path(self.dead_letter_dir)
+            return folder if folder.is_absolute() else (base_dir / folder).resolve()
+        return self.log_path(name, base_dir) / "deadletter"

@@ -8,6 +8,7 @@ config block carries over: `endpoint`, `tls`, `headers`, `compression`, `timeout
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from tailhouse.pipeline.config_loader import ConfigError, Duration
@@ -63,6 +64,11 @@ class ForwardConfig:
         if self.timeout <= 0:
             raise ConfigError(f"{path}.timeout", "must be positive")
         _check_headers(self.headers, f"{path}.headers")
+
+    def log_path(self, name: str, base_dir: Path, state_dir: Path) -> Path:
+        """Folder of exporter `name`'s write-ahead logs: `sending_queue.storage`/<name>, else
+        `state_dir`/queue/<name> (the service's state folder, beside the embedded store)."""
+        return self.sending_queue.directory(name, base_dir, state_dir)
 
 
 @dataclass

@@ -1,9 +1,18 @@
-"""The contracts of pipeline components, as `Protocol`s: what the service needs of each."""
+"""The contracts of pipeline components: what the service needs of each, and how exporters are made.
+
+Components are built by factories looked up by type name (as in the OpenTelemetry Collector):
+a factory names its config dataclass and creates the component from it. Exporter factories live
+beside their exporters and take an `ExporterContext`, so exporters never import the collector.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
 
+from .sender import BatchShape
+from .stats import Stats
 from .wal import WriteAheadLog
 
 
@@ -41,3 +50,35 @@ class Receiver(Protocol):
 
     async def stop(self, grace: float) -> None:
         """Refuse new calls, let in-flight calls finish within `grace`."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A listening (or sending) endpoint, for the start line, /stats and tests."""
+
+    component: str
+    protocol: str
+    address: str
+    settings: Any = field(default=None, compare=False)  # the server-settings block this port serves
+
+
+@dataclass
+class ExporterContext:
+    """What an exporter factory gets from the service besides its own config."""
+
+    stats: Stats
+    base_dir: Path  # the config file's folder: relative paths in the config are relative to it
+    state_dir: Path  # the service's default folder for local state (logs, dead letters)
+    endpoints: list[Endpoint]  # where a factory announces what it writes to
+
+
+@dataclass(frozen=True)
+class ExporterFactory:
+    """An exporter type: its config dataclass and how to create it.
+
+    `create(ctx, name, config, shapes)` builds exporter `name` writing the payload kinds in
+    `shapes` (kind → how its batches are cut); the service then calls `start(kinds)`.
+    """
+
+    config_type: type
+    create: Callable[[ExporterContext, str, Any, dict[str, BatchShape]], Exporter]

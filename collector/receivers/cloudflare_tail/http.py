@@ -18,14 +18,15 @@ from aiohttp import web
 
 from tailhouse.pipeline.errors import ExportError
 
-from ..auth import BearerAuth
-from ..config import AuthConfig, TailHttpConfig
-from ..memory_limiter import MemoryLimiter, MemoryLimitExceeded
-from ..tail.intake import NoItemStored, TailIntake
-from .compression import BodyTooLarge, CorruptBody, gunzip
-from .http_server import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
-from .json_limits import JsonTooDeep, loads_bounded
-from .retry_hints import retry_after_header
+from ...memory_limiter import MemoryLimiter, MemoryLimitExceeded
+from ...server.auth import BearerAuth
+from ...server.compression import BodyTooLarge, CorruptBody, gunzip
+from ...server.http import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
+from ...server.json_limits import JsonTooDeep, loads_bounded
+from ...server.retry_hints import retry_after_header
+from ...server.settings import AuthConfig
+from ...tail.intake import NoItemStored, TailIntake
+from .config import TailHttpConfig
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,14 @@ from google.protobuf.message import DecodeError
 from tailhouse.pipeline.errors import ExportError
 from tailhouse.tail.v1 import tail_pb2
 
-from ..auth import BearerAuth
-from ..config import AuthConfig, TailGrpcConfig
-from ..memory_limiter import MemoryLimiter
-from ..tail.intake import NoItemStored, TailIntake
-from ..tail.proto_items import trace_item_from_proto
-from .grpc_server import GrpcReceiver
-from .retry_hints import abort_export_error
+from ...memory_limiter import MemoryLimiter
+from ...server.auth import BearerAuth
+from ...server.grpc import GrpcReceiver
+from ...server.retry_hints import abort_export_error
+from ...server.settings import AuthConfig
+from ...tail.intake import NoItemStored, TailIntake
+from ...tail.proto_items import trace_item_from_proto
+from .config import TailGrpcConfig
 
 log = logging.getLogger(__name__)
 

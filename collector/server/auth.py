@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 
-from .config import AuthConfig, TLSServerConfig
+from .settings import AuthConfig, TLSServerConfig
 
 
 class TLSFileError(OSError):

@@ -14,13 +14,13 @@ import grpc
 
 from tailhouse.pipeline.errors import ExportError
 
-from ..config import GrpcProtocolConfig
-from ..intake import Intake
-from ..item_limits import ItemLimiter, export_within_limits
-from ..memory_limiter import MemoryLimiter
-from ..otlp_requests import InvalidRequest, Signal, response_bytes
-from .grpc_server import GrpcReceiver
-from .retry_hints import abort_export_error
+from ...intake import Intake
+from ...memory_limiter import MemoryLimiter
+from ...otlp_requests import InvalidRequest, Signal, response_bytes
+from ...server.grpc import GrpcReceiver
+from ...server.retry_hints import abort_export_error
+from .config import GrpcProtocolConfig
+from .item_limits import ItemLimiter, export_within_limits
 
 log = logging.getLogger(__name__)
 

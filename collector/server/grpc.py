@@ -12,10 +12,10 @@ from typing import Any, Awaitable, Callable, Sequence
 
 import grpc
 
-from ..auth import BearerAuth, grpc_server_credentials
-from ..config import GrpcServerSettings
 from ..memory_limiter import MemoryLimiter
+from .auth import BearerAuth, grpc_server_credentials
 from .retry_hints import grpc_retry_metadata
+from .settings import GrpcServerSettings
 
 log = logging.getLogger(__name__)
 

@@ -24,16 +24,16 @@ from aiohttp import web
 
 from tailhouse.pipeline.errors import ExportError
 
-from ..auth import BearerAuth
-from ..config import CorsConfig, HttpProtocolConfig
-from ..intake import Intake
-from ..item_limits import ItemLimiter, export_within_limits
-from ..memory_limiter import MemoryLimiter, MemoryLimitExceeded
-from ..otlp_json import request_from_json, response_to_json, status_bytes
-from ..otlp_requests import InvalidRequest, Signal, response_bytes
-from .compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
-from .http_server import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
-from .retry_hints import retry_after_header
+from ...intake import Intake
+from ...memory_limiter import MemoryLimiter, MemoryLimitExceeded
+from ...otlp_json import request_from_json, response_to_json, status_bytes
+from ...otlp_requests import InvalidRequest, Signal, response_bytes
+from ...server.auth import BearerAuth
+from ...server.compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
+from ...server.http import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
+from ...server.retry_hints import retry_after_header
+from .config import CorsConfig, HttpProtocolConfig
+from .item_limits import ItemLimiter, export_within_limits
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from ..auth import server_ssl_context
-from ..config import HttpServerSettings
+from .auth import server_ssl_context
+from .settings import HttpServerSettings
 
 log = logging.getLogger(__name__)
 

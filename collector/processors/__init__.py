@@ -1,0 +1,1 @@
+"""Processors, one module per type (its config and factory)."""

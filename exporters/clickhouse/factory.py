@@ -1,0 +1,31 @@
+"""The `clickhouse` exporter type: its config and how the service creates it."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from tailhouse.pipeline.components import Endpoint, ExporterContext, ExporterFactory
+from tailhouse.pipeline.sender import BatchShape
+
+from ..deadletter import DeadLetterStore
+from .config import ClickHouseExporterConfig, chdb_path_of
+from .exporter import ClickHouseExporter, ClickHouseWriter, Route
+from .sharding.sharded_exporter import ShardedClickHouseExporter
+
+
+def create(ctx: ExporterContext, name: str, config: ClickHouseExporterConfig,
+           shapes: dict[str, BatchShape]) -> ClickHouseExporter:
+    """One ClickHouse store, or one route per shard with `sharding`."""
+    log_dir, dead_letter_dir = config.log_path(name, ctx.base_dir), config.dead_letter_path(name, ctx.base_dir)
+    if config.sharding is not None:
+        ctx.endpoints.append(Endpoint(name, "clickhouse", f"{len(config.sharding.shards)} shards, "
+                                      f"{config.sharding.mode} mode (database {config.database})"))
+        return ShardedClickHouseExporter(name, config, partial(chdb_path_of, base_dir=ctx.base_dir), ctx.stats,
+                                         log_dir, dead_letter_dir, shapes)
+    store = config.chdb_path(ctx.base_dir)
+    writer = ClickHouseWriter(name, config, store, DeadLetterStore(dead_letter_dir))
+    ctx.endpoints.append(Endpoint(name, "clickhouse", f"{store or config.endpoint} (database {config.database})"))
+    return ClickHouseExporter(name, config, ctx.stats, log_dir, [Route("clickhouse", writer)], shapes)
+
+
+FACTORY = ExporterFactory(ClickHouseExporterConfig, create)
