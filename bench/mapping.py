@@ -248,7 +248,7 @@ class Inserter:
     """Inserts framed requests from a file with the exporter's settings and a fresh token each time."""
 
     def __init__(self, client, signal: str, workdir: Path) -> None:  # type: ignore[no-untyped-def]
-        from tailhouse.collector.otlp_requests import Signal, otlp_kind
+        from tailhouse.pipeline.signals import Signal, otlp_kind
         from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS
 
         self.client, self.workdir = client, workdir

@@ -84,7 +84,8 @@ def make_requests(n: int, seed: int = 1) -> list[bytes]:
 # ---- (b) parse ---------------------------------------------------------------------------
 
 def bench_parse(requests: list[bytes], seconds: float, signal: str = "traces") -> float:
-    from tailhouse.collector.otlp_requests import Signal, parse_request
+    from tailhouse.collector.otlp_requests import parse_request
+    from tailhouse.pipeline.signals import Signal
 
     spans, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -98,7 +99,7 @@ def bench_parse(requests: list[bytes], seconds: float, signal: str = "traces") -
 def _clickhouse_alone(requests: list[bytes], repeat: int, workdir: str, signal: str = "traces") -> float:
     import clickhouse_connect
 
-    from tailhouse.collector.otlp_requests import Signal, otlp_kind
+    from tailhouse.pipeline.signals import Signal, otlp_kind
     from tailhouse.exporters.clickhouse.events_table import TableOptions
     from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
     from tailhouse.exporters.clickhouse.landing_schema import with_schema_file

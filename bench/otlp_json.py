@@ -63,7 +63,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="time per decoder")
     args = ap.parse_args()
     from tailhouse.collector.otlp_json import request_from_json
-    from tailhouse.collector.otlp_requests import Signal
+    from tailhouse.pipeline.signals import Signal
 
     body = workers_body()
     assert request_from_json(Signal.TRACES, body) == _json_format_decode(body), "decoders disagree"

@@ -26,7 +26,8 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from tailhouse.collector.receivers.otlp.config import ItemLimitsConfig
 from tailhouse.collector.receivers.otlp.item_limits import ItemLimiter
-from tailhouse.collector.otlp_requests import Signal, parse_request
+from tailhouse.collector.otlp_requests import parse_request
+from tailhouse.pipeline.signals import Signal
 
 
 def _request(spans: int) -> bytes:

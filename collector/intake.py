@@ -11,9 +11,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from tailhouse.pipeline.fanout import Fanout, LogRefused
+from tailhouse.pipeline.signals import Signal, otlp_kind
 from tailhouse.pipeline.stats import Stats
 
-from .otlp_requests import InvalidRequest, ParsedRequest, Signal, otlp_kind, parse_request
+from .otlp_requests import InvalidRequest, ParsedRequest, parse_request
 
 if TYPE_CHECKING:
     from .live.hub import TailHub

@@ -26,8 +26,10 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
+from tailhouse.pipeline.signals import Signal
+
 from .otlp_json_decode import decode
-from .otlp_requests import InvalidRequest, Signal
+from .otlp_requests import InvalidRequest
 
 _REQUESTS: dict[Signal, type[Message]] = {
     Signal.TRACES: trace_pb.ExportTraceServiceRequest,

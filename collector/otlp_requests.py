@@ -15,9 +15,9 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from tailhouse.pipeline.signals import Signal, otlp_kind
+from tailhouse.pipeline.signals import Signal
 
-__all__ = ["InvalidRequest", "ParsedRequest", "Signal", "otlp_kind", "parse_request", "response_bytes"]
+__all__ = ["InvalidRequest", "ParsedRequest", "parse_request", "response_bytes"]
 
 
 # upb's default nesting limit for parsing (messages within messages, including AnyValue arrays/kvlists).

@@ -14,6 +14,7 @@ from typing import Any
 from tailhouse.pipeline.components import Endpoint, Exporter, ExporterContext
 from tailhouse.pipeline.fanout import Fanout, LogTarget
 from tailhouse.pipeline.sender import BatchShape
+from tailhouse.pipeline.signals import Signal
 
 from .admin import AdminServer
 from .components import EXPORTERS, PROCESSORS, RECEIVERS, component_type
@@ -21,7 +22,6 @@ from .config import Config
 from .live.hub import TailHub
 from .memory_limiter import MemoryLimiter
 from .metrics import make_registry
-from .otlp_requests import Signal
 from .progress import ProgressReporter
 from .receivers.factory import BuildContext, RunningReceiver
 from .stats import Stats

@@ -11,7 +11,7 @@ SCRIPT = r"""
 import json, os, pathlib, sys, time
 import clickhouse_connect
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
-from tailhouse.collector.otlp_requests import Signal, otlp_kind
+from tailhouse.pipeline.signals import Signal, otlp_kind
 from tailhouse.exporters.clickhouse.events_table import TableOptions
 from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for
 from tailhouse.exporters.clickhouse.landing_schema import with_schema_file
@@ -50,7 +50,7 @@ EVERY_TARGET = r"""
 import json, os, pathlib, sys, time
 import clickhouse_connect
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
-from tailhouse.collector.otlp_requests import Signal, otlp_kind
+from tailhouse.pipeline.signals import Signal, otlp_kind
 from tailhouse.collector.tail import TAIL_KIND
 from tailhouse.exporters.clickhouse import migrations
 from tailhouse.exporters.clickhouse.events_table import TableOptions

@@ -54,7 +54,7 @@ from tailhouse.collector.server.settings import AuthConfig
 from tailhouse.collector.intake import Intake
 from tailhouse.collector.receivers.otlp.item_limits import ItemLimiter
 from tailhouse.collector.memory_limiter import MemoryLimiter
-from tailhouse.collector.otlp_requests import Signal
+from tailhouse.pipeline.signals import Signal
 from tailhouse.collector.server.grpc import GrpcReceiver
 from tailhouse.collector.receivers.otlp.grpc import OtlpGrpcReceiver
 from tailhouse.collector.server.retry_hints import STATUS_DETAILS_KEY, abort_export_error

@@ -25,7 +25,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as msvc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 from bench.mapping import REQUESTS
-from tailhouse.collector.otlp_requests import Signal, otlp_kind
+from tailhouse.pipeline.signals import Signal, otlp_kind
 from tailhouse.exporters.clickhouse import migrations
 from tailhouse.exporters.clickhouse.events_table import TableOptions
 from tailhouse.exporters.clickhouse.exporter import LANDING_TARGETS, insert_settings_for

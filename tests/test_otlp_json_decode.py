@@ -23,7 +23,8 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metr
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
 from tailhouse.collector.otlp_json import request_from_json
-from tailhouse.collector.otlp_requests import InvalidRequest, Signal
+from tailhouse.collector.otlp_requests import InvalidRequest
+from tailhouse.pipeline.signals import Signal
 
 REQUESTS = {Signal.TRACES: trace_pb.ExportTraceServiceRequest, Signal.LOGS: logs_pb.ExportLogsServiceRequest,
             Signal.METRICS: metrics_pb.ExportMetricsServiceRequest}

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tailhouse.pipeline.fanout import Fanout
+from tailhouse.pipeline.signals import Signal
 from tailhouse.pipeline.stats import Stats
 
 from ..intake import append
-from ..otlp_requests import Signal
 from . import TAIL_KIND
 from .mapping import TailMapper
 from .validate import InvalidTraceItem, validate_trace_item

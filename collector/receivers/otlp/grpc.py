@@ -13,10 +13,11 @@ from typing import Awaitable, Callable
 import grpc
 
 from tailhouse.pipeline.errors import ExportError
+from tailhouse.pipeline.signals import Signal
 
 from ...intake import Intake
 from ...memory_limiter import MemoryLimiter
-from ...otlp_requests import InvalidRequest, Signal, response_bytes
+from ...otlp_requests import InvalidRequest, response_bytes
 from ...server.grpc import GrpcReceiver
 from ...server.retry_hints import abort_export_error
 from .config import GrpcProtocolConfig

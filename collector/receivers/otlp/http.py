@@ -23,11 +23,12 @@ import grpc
 from aiohttp import web
 
 from tailhouse.pipeline.errors import ExportError
+from tailhouse.pipeline.signals import Signal
 
 from ...intake import Intake
 from ...memory_limiter import MemoryLimiter, MemoryLimitExceeded
 from ...otlp_json import request_from_json, response_to_json, status_bytes
-from ...otlp_requests import InvalidRequest, Signal, response_bytes
+from ...otlp_requests import InvalidRequest, response_bytes
 from ...server.auth import BearerAuth
 from ...server.compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
 from ...server.http import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve

@@ -18,7 +18,9 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from ...otlp_requests import ParsedRequest, Signal, decode_request
+from tailhouse.pipeline.signals import Signal
+
+from ...otlp_requests import ParsedRequest, decode_request
 from .config import ItemLimitsConfig
 
 _REQUESTS = {Signal.TRACES: trace_pb.ExportTraceServiceRequest, Signal.LOGS: logs_pb.ExportLogsServiceRequest,
