@@ -14,14 +14,14 @@ import urllib.request
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .admin import clickhouse_format, run_sql
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig, split_endpoint
 
+from .admin import clickhouse_format, run_sql
 from .config import Config, load_config
-from .service_config import LOG_FORMATS
 from .config_loader import ConfigError, parse_duration
 from .logsetup import setup_logging
 from .query import QueryUsageError, check_param_name, output_format
+from .service_config import LOG_FORMATS
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client

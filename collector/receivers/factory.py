@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 from tailhouse.pipeline.components import Endpoint
-from tailhouse.pipeline.fanout import Fanout
 from tailhouse.pipeline.signals import Signal
 from tailhouse.pipeline.stats import Stats
 
-from ..live.hub import TailHub
-from ..memory_limiter import MemoryLimiter
-
 if TYPE_CHECKING:
+    from tailhouse.pipeline.fanout import Fanout
+
     from ..config import Config
+    from ..live.hub import TailHub
+    from ..memory_limiter import MemoryLimiter
 
 
 class RunningReceiver(Protocol):

@@ -1,21 +1,30 @@
-"""The `clickhouse` exporter type: its config and how the service creates it."""
+"""The `clickhouse` exporter type: its config and how the service creates it.
+
+Config parsing imports every factory, so the exporter itself (clickhouse-connect, chDB) is
+imported when one is created, not here: `tailhouse sql` and `validate` start fast.
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from tailhouse.pipeline.components import Endpoint, ExporterContext, ExporterFactory
 from tailhouse.pipeline.sender import BatchShape
 
-from ..deadletter import DeadLetterStore
 from .config import ClickHouseExporterConfig, chdb_path_of
-from .exporter import ClickHouseExporter, ClickHouseWriter, Route
-from .sharding.sharded_exporter import ShardedClickHouseExporter
+
+if TYPE_CHECKING:
+    from .exporter import ClickHouseExporter
 
 
 def create(ctx: ExporterContext, name: str, config: ClickHouseExporterConfig,
            shapes: dict[str, BatchShape]) -> ClickHouseExporter:
     """One ClickHouse store, or one route per shard with `sharding`."""
+    from ..deadletter import DeadLetterStore
+    from .exporter import ClickHouseExporter, ClickHouseWriter, Route
+    from .sharding.sharded_exporter import ShardedClickHouseExporter
+
     log_dir, dead_letter_dir = config.log_path(name, ctx.base_dir), config.dead_letter_path(name, ctx.base_dir)
     if config.sharding is not None:
         ctx.endpoints.append(Endpoint(name, "clickhouse", f"{len(config.sharding.shards)} shards, "

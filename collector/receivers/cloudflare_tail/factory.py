@@ -1,4 +1,8 @@
-"""The `cloudflare_tail` receiver type: Workers tail events over HTTP (JSON) and gRPC."""
+"""The `cloudflare_tail` receiver type: Workers tail events over HTTP (JSON) and gRPC.
+
+Config parsing imports every factory, so the servers and the mapper are imported when the
+receiver starts, not here.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ from tailhouse.pipeline.components import Endpoint
 from tailhouse.pipeline.fanout import Fanout
 from tailhouse.pipeline.signals import TAIL_KIND, Signal
 
-from ...tail.intake import TailIntake
-from ...tail.mapping import MappingOptions, TailMapper
 from ..factory import BuildContext, ReceiverFactory, RunningReceiver
 from .config import CloudflareTailReceiverConfig
-from .grpc import TailGrpcReceiver
-from .http import TailHttpReceiver
 
 
 async def start(ctx: BuildContext, name: str, config: CloudflareTailReceiverConfig,
                 feeds: dict[Signal, Fanout]) -> list[RunningReceiver]:
     """Start the servers `config` enables; both map TraceItems with the same options into one intake."""
+    from ...tail.intake import TailIntake
+    from ...tail.mapping import MappingOptions, TailMapper
+    from .grpc import TailGrpcReceiver
+    from .http import TailHttpReceiver
+
     options = MappingOptions.build(config.default_service_name, config.redact.headers, config.redact.query_params)
     intake = TailIntake(name, feeds.get(Signal.LOGS, Fanout([])), ctx.stats, TailMapper(options))
     intake.live = ctx.live

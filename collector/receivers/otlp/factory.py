@@ -1,4 +1,8 @@
-"""The `otlp` receiver type: OTLP over gRPC and HTTP, as the OpenTelemetry Collector's."""
+"""The `otlp` receiver type: OTLP over gRPC and HTTP, as the OpenTelemetry Collector's.
+
+Config parsing imports every factory, so the servers (grpc, aiohttp) are imported when the
+receiver starts, not here.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ from tailhouse.pipeline.components import Endpoint
 from tailhouse.pipeline.fanout import Fanout
 from tailhouse.pipeline.signals import Signal, otlp_kind
 
-from ...intake import Intake
 from ..factory import BuildContext, ReceiverFactory, RunningReceiver
 from .config import OtlpReceiverConfig
-from .grpc import OtlpGrpcReceiver
-from .http import OtlpHttpReceiver
-from .item_limits import ItemLimiter
 
 
 async def start(ctx: BuildContext, name: str, config: OtlpReceiverConfig,
                 feeds: dict[Signal, Fanout]) -> list[RunningReceiver]:
     """Start the protocols `config` enables; both share one intake and one item limiter."""
+    from ...intake import Intake
+    from .grpc import OtlpGrpcReceiver
+    from .http import OtlpHttpReceiver
+    from .item_limits import ItemLimiter
+
     intake = Intake(name, feeds, ctx.stats)
     intake.live = ctx.live
     item_limiter = ctx.item_limiters[name] = ItemLimiter(config.limits)
