@@ -1,30 +1,24 @@
-"""`tailhouse` command line: run, validate, sql, schema, trace, report."""
+"""`tailhouse` command line: run, validate, sql, schema, trace, report, tail, deadletter."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import signal
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig, split_endpoint
 
-from .admin import clickhouse_format, run_sql
+from .admin import run_sql
+from .admin_client import (SqlSession, WritesNotAllowed, admin_base, admin_headers, admin_post_json,
+                           clickhouse_exporters, first_clickhouse_exporter, run_query)
 from .config import Config, load_config
 from .config_loader import ConfigError, parse_duration
 from .logsetup import setup_logging
 from .query import QueryUsageError, check_param_name, output_format
 from .service_config import LOG_FORMATS
-
-if TYPE_CHECKING:
-    from clickhouse_connect.driver.client import Client
 
 log = logging.getLogger("tailhouse")
 
@@ -79,101 +73,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin_base(config: Config) -> str:
-    """URL of the configured admin endpoint (loopback when it listens on every interface)."""
-    admin = config.service.telemetry.admin
-    host, _, port = admin.endpoint.rpartition(":")
-    if host in ("0.0.0.0", "", "::", "[::]"):
-        host = "127.0.0.1"
-    return f"{'https' if admin.tls else 'http'}://{host}:{port}"
-
-
-def _admin_headers(config: Config) -> dict[str, str]:
-    """The bearer token of the admin endpoint's `auth`, when it has one."""
-    auth = config.service.telemetry.admin.auth
-    return {"Authorization": f"Bearer {auth.bearer_token}"} if auth else {}
-
-
-def _admin_query(config: Config, sql: str, fmt: str, write: bool = False,
-                 params: dict[str, str] | None = None) -> bytes | None:
-    """Ask a running service to run the query; None when no service answers."""
-    query = {"format": fmt, **({"write": "1"} if write else {}), **{f"param_{k}": v for k, v in (params or {}).items()}}
-    url = f"{_admin_base(config)}/query?" + urllib.parse.urlencode(query)
-    req = urllib.request.Request(url, data=sql.encode(), method="POST", headers=_admin_headers(config))
-    try:
-        with urllib.request.urlopen(req, timeout=300) as resp:
-            return resp.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")
-        try:
-            detail = json.loads(detail)["error"]
-        except (ValueError, KeyError):
-            pass
-        raise RuntimeError(detail) from None
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def _first_exporter(config: Config) -> ClickHouseExporterConfig:
-    for exporter in config.exporters.values():
-        if isinstance(exporter, ClickHouseExporterConfig):
-            return exporter
-    raise ConfigError("exporters", "no clickhouse exporter to query")
-
-
-class WritesNotAllowed(PermissionError):
-    """`--write` without `allow_writes: true` on the admin config."""
-
-
-class SqlSession:
-    """Runs statements through the running service (it holds the embedded store), else directly.
-
-    Whether a service answers is decided by the first statement; the direct client, once opened,
-    serves the rest of the session.
-    """
-
-    def __init__(self, config: Config, write: bool = False) -> None:
-        """Read-only unless `write`, which needs `service.telemetry.admin.allow_writes: true` on either path."""
-        if write and not config.service.telemetry.admin.allow_writes:
-            raise WritesNotAllowed("--write needs service.telemetry.admin.allow_writes: true in the config")
-        self._config = config
-        self._write = write
-        self._client: Client | None = None
-        self._via_service: bool | None = None
-
-    def run(self, sql: str, fmt: str, params: dict[str, str] | None = None) -> bytes:
-        """ClickHouse's output of one statement in `fmt` (a FORMAT clause in `sql` wins)."""
-        if self._via_service is not False:
-            out = _admin_query(self._config, sql, fmt, self._write, params)
-            if out is not None:
-                self._via_service = True
-                return out
-            self._via_service = False
-        return run_sql(self._direct_client(), sql, fmt, self._write, params)
-
-    def _direct_client(self) -> Client:
-        if self._client is None:
-            from tailhouse.exporters.clickhouse.client import client_for
-
-            exporter = _first_exporter(self._config)
-            self._client = client_for(exporter, self._config.chdb_path(exporter), exporter.database)
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-
-def run_query(config: Config, sql: str, fmt: str, params: dict[str, str] | None = None, write: bool = False) -> bytes:
-    """Query output in `fmt`: through the running service when there is one, else directly (read-only unless `write`)."""
-    session = SqlSession(config, write)
-    try:
-        return session.run(sql, clickhouse_format(fmt), params)
-    finally:
-        session.close()
-
-
 def cmd_sql(args: argparse.Namespace) -> int:
     from .sql_shell import SqlCommand
 
@@ -199,7 +98,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from tailhouse.exporters.clickhouse.sharding.lookup import schema_ddl
 
     config = _load(args.config)
-    statements = schema_ddl(_first_exporter(config))
+    statements = schema_ddl(first_clickhouse_exporter(config))
     sys.stdout.write("".join(f"{stmt};\n\n" for stmt in statements))
     return 0
 
@@ -210,7 +109,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from tailhouse.exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
 
     config = _load(args.config)
-    exporter = _first_exporter(config)
+    exporter = first_clickhouse_exporter(config)
     try:
         lookup = trace_lookup(exporter, args.trace_id)
         fmt = output_format(args.format, sys.stdout.isatty())
@@ -261,34 +160,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _admin_post_json(config: Config, path: str, payload: dict[str, object]) -> dict[str, object] | None:
-    """POST JSON to a running service's admin endpoint; None when no service answers."""
-    req = urllib.request.Request(f"{_admin_base(config)}{path}", data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **_admin_headers(config)})
-    try:
-        with urllib.request.urlopen(req, timeout=600) as resp:
-            return dict(json.loads(resp.read()))
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(exc.read().decode(errors="replace")) from None
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def _dead_letter_exporters(config: Config, only: str | None) -> list[tuple[str, ClickHouseExporterConfig]]:
-    found = [(n, e) for n, e in config.exporters.items() if isinstance(e, ClickHouseExporterConfig)]
-    if only:
-        found = [(n, e) for n, e in found if n == only]
-        if not found:
-            raise ConfigError("exporters", f"no clickhouse exporter named {only!r}")
-    return found
-
-
 def cmd_deadletter(args: argparse.Namespace) -> int:
     from tailhouse.exporters.deadletter import DeadLetterStore
 
     config = _load(args.config)
     try:
-        exporters = _dead_letter_exporters(config, args.exporter)
+        exporters = clickhouse_exporters(config, args.exporter)
     except ConfigError as exc:
         print(f"tailhouse deadletter: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -307,7 +184,7 @@ def cmd_deadletter(args: argparse.Namespace) -> int:
     for name, ecfg in exporters:
         payload: dict[str, object] = {"exporter": name, "ids": args.id or [], "settings": settings}
         try:
-            answer = _admin_post_json(config, "/deadletter/replay", payload)
+            answer = admin_post_json(config, "/deadletter/replay", payload)
             if answer is None:  # no running service: insert directly
                 results = _replay_directly(config, name, ecfg, args.id, settings)
             else:
@@ -346,7 +223,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
         admin = args.admin
     elif args.config:
         config = _load(args.config)
-        admin, headers = _admin_base(config), _admin_headers(config)  # the admin auth token, as `sql` sends it
+        admin, headers = admin_base(config), admin_headers(config)  # the admin auth token, as `sql` sends it
     else:
         print("tailhouse tail: give --config (the running service's config) or --admin URL", file=sys.stderr)
         return EXIT_CONFIG
