@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tailhouse.exporters.clickhouse.otlp_views import logs_view_select
-from tailhouse.pipeline.importance import importance_of_severity, importance_of_severity_sql
+from tailhouse.pipeline.rules.severity import importance_of_severity, importance_of_severity_sql
 
 # In a child process: chDB runs one engine per process, and the test workers have their own.
 EVALUATE = r"""

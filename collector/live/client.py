@@ -18,6 +18,8 @@ import urllib.parse
 import urllib.request
 from typing import IO, Any
 
+from tailhouse.pipeline.rules.severity import severity_name
+
 from .events import LIVE_COLUMNS, live_type
 from .filters import FilterError, TailFilter
 
@@ -30,12 +32,9 @@ _RESET = "\033[0m"
 
 def level_name(ev: dict[str, Any]) -> str:
     n = int(ev.get("severity_number") or 0)
-    if n == 0:
+    if n <= 0:
         return str(ev.get("severity_text") or "-").upper()[:5]
-    for limit, name in ((5, "TRACE"), (9, "DEBUG"), (13, "INFO"), (17, "WARN"), (21, "ERROR")):
-        if n < limit:
-            return name
-    return "FATAL"
+    return severity_name(n)
 
 
 def pretty(ev: dict[str, Any], colour: bool) -> str:

@@ -15,6 +15,9 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from tailhouse.pipeline.rules.http import columns_from
+from tailhouse.pipeline.rules.importance import SPAN_STATUS_ERROR
+from tailhouse.pipeline.rules.severity import ERROR, INFO, severity_name
 from tailhouse.pipeline.signals import TAIL_KIND
 
 # The columns a live event has (also what `--since` selects and what `--where` may name).
@@ -59,12 +62,17 @@ def _text(value: Any) -> str:
     return json.dumps({kv.key: _text(kv.value) for kv in value.kvlist_value.values})
 
 
-def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() else 0
-
-
 def _attrs(kvs: Any) -> dict[str, str]:
     return {kv.key: _text(kv.value) for kv in kvs}
+
+
+# The HTTP columns a live event carries, filled from attributes by the same rule as the mapping views.
+_HTTP_COLUMNS = tuple(c for c in LIVE_COLUMNS if c.startswith("http_"))
+
+
+def _http(attrs: dict[str, str], resource: dict[str, str]) -> dict[str, Any]:
+    columns = columns_from(attrs, resource)
+    return {c: columns[c] for c in _HTTP_COLUMNS}
 
 
 def _base(resource: dict[str, str], scope: str, kind: str) -> dict[str, Any]:
@@ -80,18 +88,18 @@ def _spans(payload: bytes) -> list[dict[str, Any]]:
         for ss in rs.scope_spans:
             for s in ss.spans:
                 attrs = _attrs(s.attributes)
-                error = s.status.code == 2
+                error = s.status.code == SPAN_STATUS_ERROR
                 ev = _base(resource, ss.scope.name, "span")
                 ev.update({
                     "timestamp": _iso(s.start_time_unix_nano), "event_name": s.name,
-                    "severity_text": "ERROR" if error else "INFO", "severity_number": 17 if error else 9,
+                    # a span has no severity; the live tail shows (and `--level` reads) Error spans as ERROR
+                    "severity_text": severity_name(ERROR if error else INFO), "severity_number": ERROR if error else INFO,
                     "body": s.status.message, "trace_id": s.trace_id.hex(), "span_id": s.span_id.hex(),
                     "parent_span_id": s.parent_span_id.hex(),
                     "duration_ns": max(0, s.end_time_unix_nano - s.start_time_unix_nano),
                     "status_code": _STATUS.get(s.status.code, ""), "status_message": s.status.message,
                     "span_kind": _SPAN_KINDS.get(s.kind, ""),
-                    "http_method": attrs.get("http.request.method", attrs.get("http.method", "")),
-                    "http_status_code": _int(attrs.get("http.response.status_code", attrs.get("http.status_code"))),
+                    **_http(attrs, resource),
                     "attributes": attrs,
                 })
                 out.append(ev)
@@ -114,6 +122,7 @@ def _logs(payload: bytes) -> list[dict[str, Any]]:
                     "body": _text(r.body), "trace_id": r.trace_id.hex(), "span_id": r.span_id.hex(),
                     "exception_type": attrs.get("exception.type", ""),
                     "exception_message": attrs.get("exception.message", ""),
+                    **_http(attrs, resource),
                     "attributes": attrs,
                 })
                 out.append(ev)
@@ -139,8 +148,8 @@ def _metrics(payload: bytes) -> list[dict[str, Any]]:
                         value = 0.0
                     ev = _base(resource, sm.scope.name, "metric")
                     ev.update({
-                        "timestamp": _iso(dp.time_unix_nano), "event_name": m.name, "severity_text": "INFO",
-                        "severity_number": 9, "body": "", "metric_type": kind, "metric_unit": m.unit,
+                        "timestamp": _iso(dp.time_unix_nano), "event_name": m.name,
+                        "severity_text": severity_name(INFO), "severity_number": INFO, "body": "", "metric_type": kind, "metric_unit": m.unit,
                         "value": value, "attributes": _attrs(dp.attributes),
                     })
                     out.append(ev)

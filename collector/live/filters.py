@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
+from tailhouse.pipeline.rules.severity import level_floor
+
 from .events import EVENT_TYPES, live_type
 from .where import Predicate, compile_where
-
-LEVELS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13, "error": 17, "fatal": 21}
 
 
 class FilterError(ValueError):
@@ -109,9 +109,10 @@ class TailFilter:
         f.service = str(params.get("service") or "")
         level = str(params.get("level") or "").lower()
         if level:
-            if level not in LEVELS:
-                raise FilterError(f"level {level!r}: expected one of trace, debug, info, warn, error, fatal")
-            f.level = LEVELS[level]
+            try:
+                f.level = level_floor(level)
+            except KeyError as exc:
+                raise FilterError(exc.args[0]) from None
         f.trace = str(params.get("trace") or "").lower()
         if f.trace and not re.fullmatch(r"[0-9a-f]{32}", f.trace):
             raise FilterError(f"trace {f.trace!r}: expected 32 hex digits")
