@@ -15,7 +15,6 @@ import json
 import random
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +36,8 @@ from tailhouse.pipeline.rules.http import (
 )
 from tailhouse.pipeline.rules.importance import FACTS, IMPORTANCE, Facts, importance_of, importance_sql, span_outcome
 from tailhouse.pipeline.rules.severity import (
-    LEVELS, SEVERITY_LEVELS, importance_of_severity, importance_of_severity_sql, level_floor, level_names,
-    severity_name, severity_name_sql, severity_outcome,
+    LEVELS, implied_severity, importance_of_severity, importance_of_severity_sql, level_floor, level_names,
+    severity_at_least_sql, severity_name, severity_name_sql, severity_outcome,
 )
 
 # In a child process: chDB runs one engine per process, and the test workers have their own.
@@ -99,9 +98,26 @@ def test_reports_and_live_tail_read_the_shared_levels() -> None:
     assert "severity_number >= 17 OR http_status_code >= 500" in reports.ERROR_CONDITION
     for name, floor in LEVELS.items():
         f = TailFilter.parse({"level": name})
-        assert f.level == floor and f.to_sql() == f"severity_number >= {floor}"
+        assert f.level == floor and f.to_sql() == severity_at_least_sql(floor)
     with pytest.raises(FilterError, match="level 'loud'"):
         TailFilter.parse({"level": "loud"})
+
+
+def test_sql_and_python_agree_on_the_implied_severity_of_every_row() -> None:
+    """`--level` selects stored rows (`--since`, SQL) as it selects live ones (Python): a span or
+    metric point, stored with severity 0, reads as its implied level in both."""
+    rows = [(t, s, n) for t in ("span", "log", "metric", "tail") for s in ("", "Unset", "Ok", "Error")
+            for n in (0, 1, 9, 12, 13, 17, 21, 24)]
+    values = ", ".join(f"('{t}', '{s}', {n})" for t, s, n in rows)
+    levels = list(range(1, 26))
+    sql = (f"SELECT {', '.join(f'toUInt8({severity_at_least_sql(level)})' for level in levels)} FROM "
+           f"(SELECT tupleElement(x, 1) AS event_type, tupleElement(x, 2) AS status_code, "
+           f"tupleElement(x, 3) AS severity_number FROM (SELECT arrayJoin([{values}]) AS x))")
+    got = evaluate(sql)[0]
+    assert [[bool(v) for v in r] for r in got] == [[implied_severity(t, s, n) >= level for level in levels]
+                                                   for t, s, n in rows]
+    assert implied_severity("span", "Error", 0) == 17 and implied_severity("metric", "", 0) == 9
+    assert implied_severity("log", "Error", 5) == 5
 
 
 # ---- importance per kind of row --------------------------------------------------------------

@@ -16,8 +16,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from tailhouse.pipeline.rules.http import columns_from
-from tailhouse.pipeline.rules.importance import SPAN_STATUS_ERROR
-from tailhouse.pipeline.rules.severity import ERROR, INFO, severity_name
+from tailhouse.pipeline.rules.severity import implied_severity, severity_name
 from tailhouse.pipeline.signals import TAIL_KIND
 
 # The columns a live event has (also what `--since` selects and what `--where` may name).
@@ -71,8 +70,7 @@ _HTTP_COLUMNS = tuple(c for c in LIVE_COLUMNS if c.startswith("http_"))
 
 
 def _http(attrs: dict[str, str], resource: dict[str, str]) -> dict[str, Any]:
-    columns = columns_from(attrs, resource)
-    return {c: columns[c] for c in _HTTP_COLUMNS}
+    return columns_from(attrs, resource, _HTTP_COLUMNS)
 
 
 def _base(resource: dict[str, str], scope: str, kind: str) -> dict[str, Any]:
@@ -88,16 +86,16 @@ def _spans(payload: bytes) -> list[dict[str, Any]]:
         for ss in rs.scope_spans:
             for s in ss.spans:
                 attrs = _attrs(s.attributes)
-                error = s.status.code == SPAN_STATUS_ERROR
+                status = _STATUS.get(s.status.code, "")
+                level = implied_severity("span", status, 0)  # the live tail shows an Error span as ERROR
                 ev = _base(resource, ss.scope.name, "span")
                 ev.update({
                     "timestamp": _iso(s.start_time_unix_nano), "event_name": s.name,
-                    # a span has no severity; the live tail shows (and `--level` reads) Error spans as ERROR
-                    "severity_text": severity_name(ERROR if error else INFO), "severity_number": ERROR if error else INFO,
+                    "severity_text": severity_name(level), "severity_number": level,
                     "body": s.status.message, "trace_id": s.trace_id.hex(), "span_id": s.span_id.hex(),
                     "parent_span_id": s.parent_span_id.hex(),
                     "duration_ns": max(0, s.end_time_unix_nano - s.start_time_unix_nano),
-                    "status_code": _STATUS.get(s.status.code, ""), "status_message": s.status.message,
+                    "status_code": status, "status_message": s.status.message,
                     "span_kind": _SPAN_KINDS.get(s.kind, ""),
                     **_http(attrs, resource),
                     "attributes": attrs,
@@ -149,7 +147,8 @@ def _metrics(payload: bytes) -> list[dict[str, Any]]:
                     ev = _base(resource, sm.scope.name, "metric")
                     ev.update({
                         "timestamp": _iso(dp.time_unix_nano), "event_name": m.name,
-                        "severity_text": severity_name(INFO), "severity_number": INFO, "body": "", "metric_type": kind, "metric_unit": m.unit,
+                        "severity_text": severity_name(implied_severity("metric", "", 0)),
+                        "severity_number": implied_severity("metric", "", 0), "body": "", "metric_type": kind, "metric_unit": m.unit,
                         "value": value, "attributes": _attrs(dp.attributes),
                     })
                     out.append(ev)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
-from tailhouse.pipeline.rules.severity import level_floor
+from tailhouse.pipeline.rules.severity import implied_severity, level_floor, severity_at_least_sql
 
 from .events import EVENT_TYPES, live_type
 from .where import Predicate, compile_where
@@ -134,7 +134,8 @@ class TailFilter:
             return False
         if self.service and not fnmatchcase(str(ev.get("service_name", "")), self.service):
             return False
-        if self.level and int(ev.get("severity_number") or 0) < self.level:
+        if self.level and implied_severity(kind, str(ev.get("status_code") or ""),
+                                           int(ev.get("severity_number") or 0)) < self.level:
             return False
         if self.trace and ev.get("trace_id") != self.trace:
             return False
@@ -156,7 +157,8 @@ class TailFilter:
         if self.service:
             conds.append(f"match(service_name, {sql_string(glob_regex(self.service))})")
         if self.level:
-            conds.append(f"severity_number >= {self.level}")
+            # stored spans and metric points have no severity; they read as the live ones do
+            conds.append(severity_at_least_sql(self.level))
         if self.trace:
             conds.append(f"trace_id = {sql_string(self.trace)}")
         if self.topics:

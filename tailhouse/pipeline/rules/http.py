@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .sql import has_any, lookup, sql_string
 
@@ -135,23 +135,28 @@ def status_number(text: str) -> int:
 
 # ---- Python ------------------------------------------------------------------------------------
 
-def columns_from(attributes: Mapping[str, str], resource: Mapping[str, str] | None = None) -> dict[str, str | int]:
-    """Every column of `HTTP_COLUMNS` from a row's attributes (values as their text) and its resource's."""
-    out: dict[str, str | int] = {}
-    for rule in HTTP_COLUMNS:
-        value = _value(rule, attributes, resource or {}, out)
-        out[rule.column] = status_number(value) if rule.number else value
-    return out
+def columns_from(attributes: Mapping[str, str], resource: Mapping[str, str] | None = None,
+                 columns: Iterable[str] | None = None) -> dict[str, str | int]:
+    """The columns of `HTTP_COLUMNS` (or only `columns`) from a row's attributes (values as their text)
+    and its resource's."""
+    wanted = list(columns) if columns is not None else list(RULES)
+    return {c: column_value(c, attributes, resource or {}) for c in wanted}
 
 
-def _value(rule: ColumnRule, attributes: Mapping[str, str], resource: Mapping[str, str],
-           done: Mapping[str, str | int]) -> str:
+def column_value(column: str, attributes: Mapping[str, str], resource: Mapping[str, str]) -> str | int:
+    """One column by its rule (see `columns_from`)."""
+    rule = RULES[column]
+    value = _text(rule, attributes, resource)
+    return status_number(value) if rule.number else value
+
+
+def _text(rule: ColumnRule, attributes: Mapping[str, str], resource: Mapping[str, str]) -> str:
     for key in rule.keys:
         if key.name in attributes:
             text = attributes[key.name]
             return URL_PARTS[key.part](text) if key.part else text
     if isinstance(rule.fallback, PartOf):
-        return URL_PARTS[rule.fallback.part](str(done[rule.fallback.column]))
+        return URL_PARTS[rule.fallback.part](str(column_value(rule.fallback.column, attributes, resource)))
     if isinstance(rule.fallback, Cloudflare):
         key = rule.fallback.key
         return attributes[key] if key in attributes else resource.get(key, "")

@@ -68,6 +68,45 @@ def severity_name_sql(number: str) -> str:
     return f"multiIf({arms}, '')"
 
 
+# Rows with no severity of their own (a span, a metric point: the OTLP field does not exist there,
+# and the views store 0) read as a level where a level is asked for, in the live tail's `--level`
+# and display: (event_type, status_code or None for any, severity_number), first match wins.
+IMPLIED_SEVERITY: tuple[tuple[str, str | None, int], ...] = (
+    ("span", "Error", ERROR), ("span", None, INFO), ("metric", None, INFO),
+)
+
+
+def implied_severity(event_type: str, status_code: str, severity_number: int) -> int:
+    """The severity a row reads as: its own, or for a span / metric point the implied one."""
+    for kind, status, number in IMPLIED_SEVERITY:
+        if event_type == kind and (status is None or status_code == status):
+            return number
+    return severity_number
+
+
+def severity_at_least_sql(level: int) -> str:
+    """ClickHouse condition over `events`: the row's severity, implied for spans and metric points,
+    is at least `level` (what `implied_severity(...) >= level` says in Python)."""
+    kinds = list(dict.fromkeys(k for k, _, _ in IMPLIED_SEVERITY))
+    arms = [f"(severity_number >= {level} AND event_type NOT IN ({', '.join(repr(k) for k in kinds)}))"]
+    for kind in kinds:
+        rules = [(status, number) for k, status, number in IMPLIED_SEVERITY if k == kind]
+        if all(number >= level for _, number in rules) and rules[-1][0] is None:
+            arms.append(f"event_type = '{kind}'")
+            continue
+        earlier: list[str] = []
+        for status, number in rules:
+            cond = [f"event_type = '{kind}'", *(f"status_code != '{e}'" for e in earlier)]
+            if status is not None:
+                cond.append(f"status_code = '{status}'")
+            if number >= level:
+                arms.append("(" + " AND ".join(cond) + ")")
+            if status is None:
+                break
+            earlier.append(status)
+    return arms[0] if len(arms) == 1 else "(" + " OR ".join(arms) + ")"
+
+
 def importance_of_severity(number: int) -> int:
     """FATAL → CRITICAL, ERROR → HIGH, WARN → NORMAL, otherwise LOW."""
     for lowest, importance in SEVERITY_IMPORTANCE:
