@@ -461,3 +461,14 @@ def test_a_forwarded_tail_event_maps_back_to_the_same_columns(stored: dict[str, 
 def test_migration_5_fills_the_host_migration_4_left_empty(stored: dict[str, Any]) -> None:
     # ClickHouse's domain() reads '' for a host without a dot; the shared rule reads `localhost`
     assert stored["upgrade"] == [["after!", "localhost"], ["before", ""]]
+
+
+def test_the_released_worker_aggregate_counts_errors_as_the_table_does() -> None:
+    """Migration 2's endpoint aggregate is static SQL (released, so it stays as it is); it must keep
+    agreeing with the table's thresholds."""
+    from importlib.resources import files
+
+    from tailhouse.pipeline.rules.importance import OK_OUTCOME, SERVER_ERROR_STATUS
+
+    sql = files("tailhouse.exporters.clickhouse").joinpath("sql/worker_endpoint_hourly_mv.sql").read_text()
+    assert f"outcome != '{OK_OUTCOME}' OR http_status_code >= {SERVER_ERROR_STATUS}" in sql
