@@ -1,7 +1,10 @@
 """The OTLP → `events` mapping, written as ClickHouse materialized views over the landing tables.
 
 This is the single definition of how OTLP traces, logs and metrics become rows; the same SQL runs
-in chDB and on a server (schema migration 4 installs it, replacing the views of migration 1).
+in chDB and on a server (schema migration 4 installs it, replacing the views of migration 1;
+migration 5 changes how host and path derive from a URL). The rules every source shares (which
+attribute keys fill the `http_*` columns, importance, outcome, severity) are rendered from the
+tables of `tailhouse.pipeline.rules`, which the Workers tail mapper applies in Python.
 
 Why it is shaped this way (measured with `python -m bench.mapping`; README, Performance):
 ClickHouse analyses a view's SELECT again on every insert, which is most of an insert's fixed cost,
