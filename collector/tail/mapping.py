@@ -579,6 +579,6 @@ class TailMapper:
             "severity_text": severity_name(INFO),
             "severity_number": INFO,
             "importance": importance_of_severity(INFO),
-            "outcome": "ok",
+            "outcome": severity_outcome(INFO),
         })
         return row
