@@ -145,10 +145,11 @@ def _metrics(payload: bytes) -> list[dict[str, Any]]:
                     else:
                         value = 0.0
                     ev = _base(resource, sm.scope.name, "metric")
+                    level = implied_severity("metric", "", 0)
                     ev.update({
                         "timestamp": _iso(dp.time_unix_nano), "event_name": m.name,
-                        "severity_text": severity_name(implied_severity("metric", "", 0)),
-                        "severity_number": implied_severity("metric", "", 0), "body": "", "metric_type": kind, "metric_unit": m.unit,
+                        "severity_text": severity_name(level), "severity_number": level,
+                        "body": "", "metric_type": kind, "metric_unit": m.unit,
                         "value": value, "attributes": _attrs(dp.attributes),
                     })
                     out.append(ev)

@@ -432,7 +432,8 @@ class TailMapper:
                 attrs.put(f"cloudflare.event.{key}", value)
         asn = cf.get("asn")
         http = columns_from({_METHOD_KEY: str(request.get("method") or ""), _URL_KEY: url,
-                             _USER_AGENT_KEY: {k.lower(): v for k, v in headers.items()}.get("user-agent", "")})
+                             _USER_AGENT_KEY: {k.lower(): v for k, v in headers.items()}.get("user-agent", "")},
+                            columns=("http_method", "http_url", "http_host", "http_path", "user_agent"))
         inv.context = {
             "http_method": http["http_method"],
             "http_url": http["http_url"],
