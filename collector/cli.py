@@ -10,6 +10,7 @@ import sys
 from datetime import datetime
 
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig, split_endpoint
+from tailhouse.pipeline.rules.severity import LEVEL_NAMES
 
 from .admin import run_sql
 from .admin_client import (SqlSession, WritesNotAllowed, admin_base, admin_headers, admin_post_json,
@@ -285,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True)
     p.add_argument("--since", default="1h", help="time window, e.g. 15m, 1h, 7d (default 1h)")
     p.add_argument("--service", help="only this service.name")
-    p.add_argument("--level", choices=["trace", "debug", "info", "warn", "error", "fatal"],
+    p.add_argument("--level", choices=LEVEL_NAMES,
                    help="recent: minimum log level")
     p.add_argument("--search", help="recent: text to find in log messages (case-insensitive)")
     p.add_argument("--limit", type=int, default=50, help="rows per table (default 50)")
@@ -297,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--type", action="append", choices=["span", "log", "metric", "tail"],
                    help="only this event type (repeatable)")
     p.add_argument("--service", help="service.name glob, e.g. 'checkout*'")
-    p.add_argument("--level", choices=["trace", "debug", "info", "warn", "error", "fatal"], help="minimum severity")
+    p.add_argument("--level", choices=LEVEL_NAMES, help="minimum severity")
     p.add_argument("--trace", help="only this trace id (32 hex digits)")
     p.add_argument("--grep", help="text to find in body, name, exception message, status message or URL")
     p.add_argument("--where", help="SQL condition over the event's columns, e.g. \"duration_ns > 100000000\"")

@@ -12,15 +12,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Callable
 
+from tailhouse.pipeline.rules.importance import OK_OUTCOME, SERVER_ERROR_STATUS
+from tailhouse.pipeline.rules.severity import ERROR_SEVERITY, level_floor, level_names, severity_name_sql
+
 QueryRunner = Callable[[str], list[dict[str, object]]]
 
-# Minimum severity_number per level name (OpenTelemetry log data model ranges).
-LEVELS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "error": 17, "fatal": 21}
-
-# What counts as an error row, across spans, logs and Workers invocations.
+# What counts as an error row, across spans, logs and Workers invocations (thresholds: the shared rules).
 ERROR_CONDITION = (
-    "(status_code = 'Error' OR severity_number >= 17 OR http_status_code >= 500 "
-    "OR outcome NOT IN ('', 'ok'))"
+    f"(status_code = 'Error' OR severity_number >= {ERROR_SEVERITY} OR http_status_code >= {SERVER_ERROR_STATUS} "
+    f"OR outcome NOT IN ('', '{OK_OUTCOME}'))"
 )
 MAX_CELL = 100
 
@@ -57,17 +57,15 @@ def _where(opts: ReportOptions, *extra: str) -> str:
 
 def _level_expr() -> str:
     # OTLP logs carry severity_number; Workers console logs may only carry a level name.
-    return ("if(severity_text != '', severity_text, "
-            "multiIf(severity_number >= 21, 'FATAL', severity_number >= 17, 'ERROR', severity_number >= 13, 'WARN', "
-            "severity_number >= 9, 'INFO', severity_number >= 5, 'DEBUG', severity_number >= 1, 'TRACE', ''))")
+    return f"if(severity_text != '', severity_text, {severity_name_sql('severity_number')})"
 
 
 def recent(run: QueryRunner, opts: ReportOptions) -> list[Table]:
     """Recent log lines, newest first, with an optional minimum level and text search."""
     extra = ["event_type = 'log'"]
     if opts.level:
-        minimum = LEVELS[opts.level]
-        names = [n.upper() for n, v in LEVELS.items() if v >= minimum] + (["WARNING"] if minimum <= 13 else [])
+        minimum = level_floor(opts.level)
+        names = level_names(minimum)
         extra.append(f"(severity_number >= {minimum} OR upper(severity_text) IN ({', '.join(map(sql_string, names))}))")
     if opts.search:
         extra.append(f"(positionCaseInsensitiveUTF8(body, {sql_string(opts.search)}) > 0 "
@@ -87,8 +85,8 @@ def errors(run: QueryRunner, opts: ReportOptions) -> list[Table]:
     """Error summary (grouped by service, kind and message) and error counts over time."""
     where = _where(opts, "event_type != 'metric'", ERROR_CONDITION)
     kind = ("multiIf(exception_type != '', exception_type, status_code = 'Error', 'span error', "
-            "http_status_code >= 500, concat('HTTP ', toString(http_status_code)), "
-            "outcome NOT IN ('', 'ok', 'error'), toString(outcome), concat(event_type, ' error'))")
+            f"http_status_code >= {SERVER_ERROR_STATUS}, concat('HTTP ', toString(http_status_code)), "
+            f"outcome NOT IN ('', '{OK_OUTCOME}', 'error'), toString(outcome), concat(event_type, ' error'))")
     message = "substring(multiIf(exception_message != '', exception_message, status_message != '', status_message, body), 1, 200)"
     summary = run(
         f"SELECT service_name AS service, {kind} AS kind, {message} AS message, count() AS count, "

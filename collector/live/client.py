@@ -18,6 +18,8 @@ import urllib.parse
 import urllib.request
 from typing import IO, Any
 
+from tailhouse.pipeline.rules.severity import implied_severity, severity_name
+
 from .events import LIVE_COLUMNS, live_type
 from .filters import FilterError, TailFilter
 
@@ -29,13 +31,12 @@ _RESET = "\033[0m"
 
 
 def level_name(ev: dict[str, Any]) -> str:
-    n = int(ev.get("severity_number") or 0)
-    if n == 0:
+    # a stored span or metric point (`--since`) reads as the live one does
+    n = implied_severity(str(ev.get("event_type") or ""), str(ev.get("status_code") or ""),
+                         int(ev.get("severity_number") or 0))
+    if n <= 0:
         return str(ev.get("severity_text") or "-").upper()[:5]
-    for limit, name in ((5, "TRACE"), (9, "DEBUG"), (13, "INFO"), (17, "WARN"), (21, "ERROR")):
-        if n < limit:
-            return name
-    return "FATAL"
+    return severity_name(n)
 
 
 def pretty(ev: dict[str, Any], colour: bool) -> str:

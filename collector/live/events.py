@@ -15,6 +15,8 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from tailhouse.pipeline.rules.http import columns_from
+from tailhouse.pipeline.rules.severity import implied_severity, severity_name
 from tailhouse.pipeline.signals import TAIL_KIND
 
 # The columns a live event has (also what `--since` selects and what `--where` may name).
@@ -59,12 +61,16 @@ def _text(value: Any) -> str:
     return json.dumps({kv.key: _text(kv.value) for kv in value.kvlist_value.values})
 
 
-def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() else 0
-
-
 def _attrs(kvs: Any) -> dict[str, str]:
     return {kv.key: _text(kv.value) for kv in kvs}
+
+
+# The HTTP columns a live event carries, filled from attributes by the same rule as the mapping views.
+_HTTP_COLUMNS = tuple(c for c in LIVE_COLUMNS if c.startswith("http_"))
+
+
+def _http(attrs: dict[str, str], resource: dict[str, str]) -> dict[str, Any]:
+    return columns_from(attrs, resource, _HTTP_COLUMNS)
 
 
 def _base(resource: dict[str, str], scope: str, kind: str) -> dict[str, Any]:
@@ -80,18 +86,18 @@ def _spans(payload: bytes) -> list[dict[str, Any]]:
         for ss in rs.scope_spans:
             for s in ss.spans:
                 attrs = _attrs(s.attributes)
-                error = s.status.code == 2
+                status = _STATUS.get(s.status.code, "")
+                level = implied_severity("span", status, 0)  # the live tail shows an Error span as ERROR
                 ev = _base(resource, ss.scope.name, "span")
                 ev.update({
                     "timestamp": _iso(s.start_time_unix_nano), "event_name": s.name,
-                    "severity_text": "ERROR" if error else "INFO", "severity_number": 17 if error else 9,
+                    "severity_text": severity_name(level), "severity_number": level,
                     "body": s.status.message, "trace_id": s.trace_id.hex(), "span_id": s.span_id.hex(),
                     "parent_span_id": s.parent_span_id.hex(),
                     "duration_ns": max(0, s.end_time_unix_nano - s.start_time_unix_nano),
-                    "status_code": _STATUS.get(s.status.code, ""), "status_message": s.status.message,
+                    "status_code": status, "status_message": s.status.message,
                     "span_kind": _SPAN_KINDS.get(s.kind, ""),
-                    "http_method": attrs.get("http.request.method", attrs.get("http.method", "")),
-                    "http_status_code": _int(attrs.get("http.response.status_code", attrs.get("http.status_code"))),
+                    **_http(attrs, resource),
                     "attributes": attrs,
                 })
                 out.append(ev)
@@ -114,6 +120,7 @@ def _logs(payload: bytes) -> list[dict[str, Any]]:
                     "body": _text(r.body), "trace_id": r.trace_id.hex(), "span_id": r.span_id.hex(),
                     "exception_type": attrs.get("exception.type", ""),
                     "exception_message": attrs.get("exception.message", ""),
+                    **_http(attrs, resource),
                     "attributes": attrs,
                 })
                 out.append(ev)
@@ -138,9 +145,11 @@ def _metrics(payload: bytes) -> list[dict[str, Any]]:
                     else:
                         value = 0.0
                     ev = _base(resource, sm.scope.name, "metric")
+                    level = implied_severity("metric", "", 0)
                     ev.update({
-                        "timestamp": _iso(dp.time_unix_nano), "event_name": m.name, "severity_text": "INFO",
-                        "severity_number": 9, "body": "", "metric_type": kind, "metric_unit": m.unit,
+                        "timestamp": _iso(dp.time_unix_nano), "event_name": m.name,
+                        "severity_text": severity_name(level), "severity_number": level,
+                        "body": "", "metric_type": kind, "metric_unit": m.unit,
                         "value": value, "attributes": _attrs(dp.attributes),
                     })
                     out.append(ev)

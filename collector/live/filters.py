@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
+from tailhouse.pipeline.rules.severity import implied_severity, level_floor, severity_at_least_sql
+
 from .events import EVENT_TYPES, live_type
 from .where import Predicate, compile_where
-
-LEVELS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13, "error": 17, "fatal": 21}
 
 
 class FilterError(ValueError):
@@ -109,9 +109,10 @@ class TailFilter:
         f.service = str(params.get("service") or "")
         level = str(params.get("level") or "").lower()
         if level:
-            if level not in LEVELS:
-                raise FilterError(f"level {level!r}: expected one of trace, debug, info, warn, error, fatal")
-            f.level = LEVELS[level]
+            try:
+                f.level = level_floor(level)
+            except KeyError as exc:
+                raise FilterError(exc.args[0]) from None
         f.trace = str(params.get("trace") or "").lower()
         if f.trace and not re.fullmatch(r"[0-9a-f]{32}", f.trace):
             raise FilterError(f"trace {f.trace!r}: expected 32 hex digits")
@@ -133,7 +134,8 @@ class TailFilter:
             return False
         if self.service and not fnmatchcase(str(ev.get("service_name", "")), self.service):
             return False
-        if self.level and int(ev.get("severity_number") or 0) < self.level:
+        if self.level and implied_severity(kind, str(ev.get("status_code") or ""),
+                                           int(ev.get("severity_number") or 0)) < self.level:
             return False
         if self.trace and ev.get("trace_id") != self.trace:
             return False
@@ -155,7 +157,8 @@ class TailFilter:
         if self.service:
             conds.append(f"match(service_name, {sql_string(glob_regex(self.service))})")
         if self.level:
-            conds.append(f"severity_number >= {self.level}")
+            # stored spans and metric points have no severity; they read as the live ones do
+            conds.append(severity_at_least_sql(self.level))
         if self.trace:
             conds.append(f"trace_id = {sql_string(self.trace)}")
         if self.topics:

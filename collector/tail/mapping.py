@@ -31,8 +31,14 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
-# importance: 0 CRITICAL … 3 LOW; the severity rule is shared with the OTLP mapping views
-from tailhouse.pipeline.importance import CRITICAL, ERROR_SEVERITY, HIGH, LOW, NORMAL, importance_of_severity
+# The rules this source shares with the OTLP mapping views (severity, importance, HTTP columns)
+# come from one table: tailhouse.pipeline.rules.
+from tailhouse.pipeline.rules.http import RULES as HTTP_RULES
+from tailhouse.pipeline.rules.http import columns_from
+from tailhouse.pipeline.rules.importance import SERVER_ERROR_STATUS, Facts, importance_of
+from tailhouse.pipeline.rules.severity import (
+    CRITICAL, DEBUG, ERROR, FATAL, INFO, TRACE, WARN, importance_of_severity, severity_name, severity_outcome,
+)
 
 from .values import Attributes, normalize, to_json, value_text
 
@@ -42,20 +48,16 @@ DO_CHANNEL = "do:observability"
 DO_MARKER = "__do_event"
 
 
-# console level → (severity_text, severity_number) on the OpenTelemetry scale
-_SEVERITY: dict[str, tuple[str, int]] = {
-    "trace": ("TRACE", 1),
-    "debug": ("DEBUG", 5),
-    "log": ("INFO", 9),
-    "info": ("INFO", 9),
-    "notice": ("INFO", 10),
-    "warn": ("WARN", 13),
-    "warning": ("WARN", 13),
-    "error": ("ERROR", 17),
-    "err": ("ERROR", 17),
-    "critical": ("FATAL", 21),
-    "fatal": ("FATAL", 21),
+# console level → severity_number on the OpenTelemetry scale (the level name follows from the number)
+_CONSOLE_SEVERITY: dict[str, int] = {
+    "trace": TRACE, "debug": DEBUG, "log": INFO, "info": INFO,
+    "notice": INFO + 1,  # INFO2: above info, below warn (syslog's notice)
+    "warn": WARN, "warning": WARN, "error": ERROR, "err": ERROR, "critical": FATAL, "fatal": FATAL,
 }
+_SEVERITY: dict[str, tuple[str, int]] = {level: (severity_name(n), n) for level, n in _CONSOLE_SEVERITY.items()}
+# the request's fields under the stable semantic-convention keys, from which the shared rule
+# derives the HTTP columns exactly as the OTLP views derive them from a span's attributes
+_METHOD_KEY, _URL_KEY, _USER_AGENT_KEY = (HTTP_RULES[c].stable_key for c in ("http_method", "http_url", "user_agent"))
 
 # TraceItem keys with a dedicated rule below; any other key goes to the tail row's `data`.
 _MAPPED_KEYS = frozenset({
@@ -366,15 +368,9 @@ class TailMapper:
                 attrs.put(_EVENT_ATTRIBUTES.get(key, f"cloudflare.event.{key}"), value)
 
         outcome = item["outcome"]
-        if exceptions or outcome != "ok":
-            importance = CRITICAL
-        elif status >= 500 or any(n >= 17 for n in levels):
-            importance = HIGH
-        elif any(n >= 13 for n in levels):
-            importance = NORMAL
-        else:
-            importance = LOW
-        failed = importance == CRITICAL or status >= 500
+        importance = importance_of("invocation", Facts(http_status=status, outcome=outcome, exceptions=len(exceptions),
+                                                        max_log_severity=max(levels, default=0)))
+        failed = importance == CRITICAL or status >= SERVER_ERROR_STATUS
         started_ms = self._start_ms(item, item.get("logs") or [], exceptions, received_ms)
         wall_ms = float(item.get("wallTime") or 0)
         row = {
@@ -400,8 +396,8 @@ class TailMapper:
             "status_code": "Error" if failed else "Ok",
             "outcome": outcome,
             "importance": importance,
-            "severity_text": "ERROR" if failed else "INFO",
-            "severity_number": 17 if failed else 9,
+            "severity_text": severity_name(ERROR if failed else INFO),
+            "severity_number": ERROR if failed else INFO,
             "span_kind": "Server" if kind == "fetch" else "Consumer" if kind in ("queue", "tail", "email") else "Internal",
         }
         if exceptions:
@@ -415,11 +411,6 @@ class TailMapper:
         """Fill the request/response columns and attributes; return the response status (0 if none)."""
         request = event.get("request") or {}
         url = redact_url(str(request.get("url") or ""), self.options.redact_query_params)
-        try:
-            parts = urlsplit(url)
-            host, path = parts.hostname or "", parts.path or "/"
-        except ValueError:
-            host, path = "", ""
         headers = redact_headers(request.get("headers") or {}, self.options.redact_headers)
         for name, value in headers.items():
             attrs.put(f"http.request.header.{name.lower()}", value)
@@ -440,13 +431,16 @@ class TailMapper:
             if key not in ("request", "response"):
                 attrs.put(f"cloudflare.event.{key}", value)
         asn = cf.get("asn")
+        http = columns_from({_METHOD_KEY: str(request.get("method") or ""), _URL_KEY: url,
+                             _USER_AGENT_KEY: {k.lower(): v for k, v in headers.items()}.get("user-agent", "")},
+                            columns=("http_method", "http_url", "http_host", "http_path", "user_agent"))
         inv.context = {
-            "http_method": str(request.get("method") or ""),
-            "http_url": url,
-            "http_host": host,
-            "http_path": path,
+            "http_method": http["http_method"],
+            "http_url": http["http_url"],
+            "http_host": http["http_host"],
+            "http_path": http["http_path"],
             "http_status_code": status,
-            "user_agent": {k.lower(): v for k, v in headers.items()}.get("user-agent", ""),
+            "user_agent": http["user_agent"],
             "geo_colo": str(cf.get("colo") or ""),
             "geo_country": str(cf.get("country") or ""),
             "geo_city": str(cf.get("city") or ""),
@@ -538,7 +532,7 @@ class TailMapper:
             "severity_text": text,
             "severity_number": number,
             "importance": importance_of_severity(number),
-            "outcome": "error" if number >= ERROR_SEVERITY else "ok",
+            "outcome": severity_outcome(number),
         })
         return row
 
@@ -553,9 +547,9 @@ class TailMapper:
             "exception_type": name,
             "exception_message": message,
             "exception_stacktrace": str(exc.get("stack") or ""),
-            "severity_text": "ERROR",
-            "severity_number": 17,
-            "importance": CRITICAL,
+            "severity_text": severity_name(ERROR),
+            "severity_number": ERROR,
+            "importance": importance_of("exception", Facts()),
             "outcome": "exception",
             "status_code": "Error",
         })
@@ -583,9 +577,9 @@ class TailMapper:
             "attribute_types": attrs.types,
             "body": body,
             "data": to_json(extra) if extra else "",
-            "severity_text": "INFO",
-            "severity_number": 9,
-            "importance": LOW,
-            "outcome": "ok",
+            "severity_text": severity_name(INFO),
+            "severity_number": INFO,
+            "importance": importance_of_severity(INFO),
+            "outcome": severity_outcome(INFO),
         })
         return row

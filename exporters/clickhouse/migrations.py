@@ -16,7 +16,7 @@ from .ddl import Placement, quote, render
 from .events_table import TableOptions, events_ddl, trace_lookup_ddl, ttl_clause
 from .landing_schema import LANDING_TABLES, landing_columns
 from .otel_views import otel_view_statements
-from .otlp_views import VIEW_SELECTS
+from .otlp_views import MIGRATION_4_VIEW_SELECTS, URL_VIEWS, VIEW_SELECTS
 from .otlp_views_v1 import VIEW_SELECTS as V1_VIEW_SELECTS
 from .worker_views import worker_statements
 
@@ -55,9 +55,17 @@ def _faster_mapping(placement: Placement, options: TableOptions) -> list[str]:
     insert), and a deduplication window on `trace_id_ts`, so that every table an insert writes
     through stores a retried or replayed batch once."""
     stmts = [render("mapping_view_query", placement.slots(view=view, select=select(placement.database)))
-             for view, select in VIEW_SELECTS.items()]
+             for view, select in MIGRATION_4_VIEW_SELECTS.items()]
     stmts.append(render("trace_id_ts_dedup", placement.slots(options.dedup_window)))
     return stmts
+
+
+def _url_parts(placement: Placement, options: TableOptions) -> list[str]:
+    """Migration 5: host and path of a URL as the shared rule reads them (tailhouse.pipeline.rules.http),
+    so `http_host` is filled for `localhost`, single-label and IPv6 hosts and URLs with user info,
+    which ClickHouse's `domain()` read as '', and SQL and Python agree on every URL."""
+    return [render("mapping_view_query", placement.slots(view=view, select=VIEW_SELECTS[view](placement.database)))
+            for view in URL_VIEWS]
 
 
 MIGRATIONS: list[Migration] = [
@@ -68,6 +76,7 @@ MIGRATIONS: list[Migration] = [
               otel_view_statements),
     Migration(4, "Faster OTLP mapping views (one attribute rendering per level); trace_id_ts deduplicates",
               _faster_mapping),
+    Migration(5, "HTTP host and path of a URL by the shared mapping rule (localhost, IPv6, user info)", _url_parts),
 ]
 
 

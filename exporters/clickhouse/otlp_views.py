@@ -1,7 +1,10 @@
 """The OTLP → `events` mapping, written as ClickHouse materialized views over the landing tables.
 
 This is the single definition of how OTLP traces, logs and metrics become rows; the same SQL runs
-in chDB and on a server (schema migration 4 installs it, replacing the views of migration 1).
+in chDB and on a server (schema migration 4 installs it, replacing the views of migration 1;
+migration 5 changes how host and path derive from a URL). The rules every source shares (which
+attribute keys fill the `http_*` columns, importance, outcome, severity) are rendered from the
+tables of `tailhouse.pipeline.rules`, which the Workers tail mapper applies in Python.
 
 Why it is shaped this way (measured with `python -m bench.mapping`; README, Performance):
 ClickHouse analyses a view's SELECT again on every insert, which is most of an insert's fixed cost,
@@ -26,7 +29,13 @@ Cloudflare Workers' own OTLP export is mapped in `_cloudflare`, the only place t
 
 from __future__ import annotations
 
-from tailhouse.pipeline.importance import ERROR_SEVERITY, importance_of_severity_sql
+from functools import partial
+from typing import Callable
+
+from tailhouse.pipeline.rules.http import LEGACY_URL_PARTS_SQL, URL_PARTS_SQL, column_sql
+from tailhouse.pipeline.rules.importance import importance_sql, span_outcome_sql
+from tailhouse.pipeline.rules.severity import importance_of_severity_sql, severity_outcome_sql
+from tailhouse.pipeline.rules.sql import lookup
 
 from .ddl import quote
 from .events_table import EVENT_COLUMNS
@@ -65,18 +74,6 @@ def type_map(kvs: str) -> str:
     name = f"if(e = 'none', 'empty', {_TYPE_BY_TAG}[toUInt8(CAST(e, 'Int8'))])"
     return (f"mapFromArrays(arrayFilter((k, e) -> e != 'string_value', {kvs}.key, {enums}), "
             f"arrayMap(e -> {name}, arrayFilter(e -> e != 'string_value', {enums})))")
-
-
-def lookup(keys: str, values: str, *names: str) -> str:
-    """The value of the first of `names` present in `keys` ('' when none is)."""
-    expr = f"{values}[indexOf({keys}, '{names[-1]}')]"  # index 0 (absent) reads as ''
-    for name in reversed(names[:-1]):
-        expr = f"if(has({keys}, '{name}'), {values}[indexOf({keys}, '{name}')], {expr})"
-    return expr
-
-
-def has_any(keys: str, *names: str) -> str:
-    return " OR ".join(f"has({keys}, '{n}')" for n in names)
 
 
 def json_members(*members: tuple[str, str, str]) -> str:
@@ -216,8 +213,11 @@ def _cloudflare() -> dict[str, str]:
 
 # ---- item-level columns shared by spans and logs ---------------------------------------------
 
-def _common_item_columns(keys: str, values: str, kvs: str, cf: dict[str, str]) -> list[str]:
-    url = lookup(keys, values, "url.full", "http.url")
+def _common_item_columns(keys: str, values: str, kvs: str, cf: dict[str, str], url_parts: dict[str, str]) -> list[str]:
+    def rule(column: str) -> str:
+        # the precedence of attribute keys is the shared table's (tailhouse.pipeline.rules.http)
+        return f"{column_sql(column, keys, values, lambda name: cf[name], url_parts)} AS {column}"
+
     return [
         "'otlp' AS source",
         "service_namespace AS ns",
@@ -225,19 +225,8 @@ def _common_item_columns(keys: str, values: str, kvs: str, cf: dict[str, str]) -
         f"if(res_service_name != '', res_service_name, {cf['script_name']}) AS service_name",
         f"{text_map(keys, values)} AS attributes",
         f"{type_map(kvs)} AS attribute_types",
-        f"{lookup(keys, values, 'http.request.method', 'http.method')} AS http_method",
-        f"{url} AS http_url",
-        f"if({has_any(keys, 'server.address', 'http.host')}, {lookup(keys, values, 'server.address', 'http.host')}, "
-        f"domain({url})) AS http_host",
-        f"multiIf(has({keys}, 'url.path'), {values}[indexOf({keys}, 'url.path')], has({keys}, 'http.target'), "
-        f"path({values}[indexOf({keys}, 'http.target')]), has({keys}, 'http.route'), "
-        f"{values}[indexOf({keys}, 'http.route')], path({url})) AS http_path",
-        f"toUInt16OrZero({lookup(keys, values, 'http.response.status_code', 'http.status_code')}) AS http_status_code",
-        f"{lookup(keys, values, 'user_agent.original', 'http.user_agent')} AS user_agent",
-        f"{lookup(keys, values, 'correlation_id', 'correlation.id')} AS correlation_id",
-        f"if({has_any(keys, 'request_id', 'http.request.id', 'request.id')}, "
-        f"{lookup(keys, values, 'request_id', 'http.request.id', 'request.id')}, {cf['ray_id']}) AS request_id",
-        f"{lookup(keys, values, 'session.id', 'session_id')} AS session_id",
+        *(rule(c) for c in ("http_method", "http_url", "http_host", "http_path", "http_status_code", "user_agent",
+                            "correlation_id", "request_id", "session_id")),
         f"{cf['colo']} AS geo_colo",
         f"{cf['cpu_time_ms']} AS cpu_time_ms",
     ]
@@ -249,8 +238,9 @@ def _select(columns: list[str]) -> str:
 
 # ---- traces ----------------------------------------------------------------------------------
 
-def traces_view_select(db: str) -> str:
-    """SELECT of the materialized view that maps OTLP spans to `events` rows."""
+def traces_view_select(db: str, url_parts: dict[str, str] = URL_PARTS_SQL) -> str:
+    """SELECT of the materialized view that maps OTLP spans to `events` rows (`url_parts`: how host
+    and path derive from a URL; `LEGACY_URL_PARTS_SQL` renders the view of schema migration 4)."""
     table = f"{quote(db)}.{LANDING_TABLES['ExportTraceServiceRequest']}"
     # short names for what many columns read (each reference is a node ClickHouse analyses per insert)
     keys, values = "ak", "av"
@@ -269,7 +259,7 @@ def traces_view_select(db: str) -> str:
         f"concat({hex_id('it.trace_id')}, {hex_id('it.span_id')}) AS event_id",
         "'span' AS event_type",
         "it.name AS event_name",
-        *_common_item_columns(keys, values, 'it.attributes', cf),
+        *_common_item_columns(keys, values, 'it.attributes', cf, url_parts),
         f"{nanos('it.start_time_unix_nano')} AS timestamp",
         f"{nanos('it.start_time_unix_nano')} AS observed_timestamp",
         f"{nanos('it.end_time_unix_nano')} AS end_timestamp",
@@ -282,8 +272,8 @@ def traces_view_select(db: str) -> str:
         f"{json_object_from('resource_data')} AS data",
         f"{status} AS status_code",
         "it.status.message AS status_message",
-        f"if({cf['outcome']} != '', {cf['outcome']}, if(it.status.code = 2, 'error', 'ok')) AS outcome",
-        "if(it.status.code = 2 OR http_status_code >= 500, 1, 3) AS importance",
+        f"if({cf['outcome']} != '', {cf['outcome']}, {span_outcome_sql('it.status.code')}) AS outcome",
+        f"{importance_sql('span', span_status='it.status.code', http_status='http_status_code')} AS importance",
         f"{kind} AS span_kind",
         f"arrayMap(e -> {nanos('e.time_unix_nano')}, it.events) AS `events.timestamp`",
         "it.events.name AS `events.name`",
@@ -321,8 +311,9 @@ FROM (
 
 # ---- logs ------------------------------------------------------------------------------------
 
-def logs_view_select(db: str) -> str:
-    """SELECT of the materialized view that maps OTLP log records to `events` rows."""
+def logs_view_select(db: str, url_parts: dict[str, str] = URL_PARTS_SQL) -> str:
+    """SELECT of the materialized view that maps OTLP log records to `events` rows (`url_parts` as for
+    `traces_view_select`)."""
     table = f"{quote(db)}.{LANDING_TABLES['ExportLogsServiceRequest']}"
     keys, values = "ak", "av"
     cf = _cloudflare()
@@ -333,7 +324,7 @@ def logs_view_select(db: str) -> str:
         "it.severity_number, it.severity_text, body, it.event_name, attributes, service_name, scope_name))) AS event_id",
         "'log' AS event_type",
         "it.event_name AS event_name",
-        *_common_item_columns(keys, values, 'it.attributes', cf),
+        *_common_item_columns(keys, values, 'it.attributes', cf, url_parts),
         f"{nanos('if(it.time_unix_nano = 0, it.observed_time_unix_nano, it.time_unix_nano)')} AS timestamp",
         f"{nanos('it.observed_time_unix_nano')} AS observed_timestamp",
         f"{cf['wall_time_ns']} AS duration_ns",
@@ -344,7 +335,7 @@ def logs_view_select(db: str) -> str:
         f"{any_value_type('it.body')} AS body_type",
         # An unset time_unix_nano falls back to the observed time in `timestamp`; say so in `data`.
         f"{json_object_from('resource_data', ('time_unix_nano_unset', repr('true'), 'it.time_unix_nano = 0'))} AS data",
-        f"if({cf['outcome']} != '', {cf['outcome']}, if({severity} >= {ERROR_SEVERITY}, 'error', 'ok')) AS outcome",
+        f"if({cf['outcome']} != '', {cf['outcome']}, {severity_outcome_sql(severity)}) AS outcome",
         f"{importance_of_severity_sql(severity)} AS importance",
         "it.severity_text AS severity_text",
         f"{severity} AS severity_number",
@@ -404,7 +395,7 @@ def metrics_view_select(db: str) -> str:
         f"{text_map(keys, texts)} AS attributes",
         f"{type_map(f('attrs'))} AS attribute_types",
         f"{data} AS data",
-        "3 AS importance",
+        f"{importance_sql('metric')} AS importance",
         f"{f('metric_type')} AS metric_type",
         "metric_unit",
         "metric_description",
@@ -452,8 +443,18 @@ FROM (
 )"""
 
 
-VIEW_SELECTS = {
+VIEW_SELECTS: dict[str, Callable[[str], str]] = {
     "otlp_traces_mv": traces_view_select,
     "otlp_logs_mv": logs_view_select,
     "otlp_metrics_mv": metrics_view_select,
 }
+
+# The views as schema migration 4 installed them: host and path of a URL read with ClickHouse's
+# `domain()` / `path()`. Released migrations render as they did; migration 5 installs VIEW_SELECTS.
+MIGRATION_4_VIEW_SELECTS: dict[str, Callable[[str], str]] = {
+    "otlp_traces_mv": partial(traces_view_select, url_parts=LEGACY_URL_PARTS_SQL),
+    "otlp_logs_mv": partial(logs_view_select, url_parts=LEGACY_URL_PARTS_SQL),
+    "otlp_metrics_mv": metrics_view_select,
+}
+# The views migration 5 changes (the metrics view has no URL columns).
+URL_VIEWS = ("otlp_traces_mv", "otlp_logs_mv")

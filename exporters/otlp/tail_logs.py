@@ -19,17 +19,20 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs
 
+from tailhouse.pipeline.rules.http import RAY_ID
+from tailhouse.pipeline.rules.http import RULES as HTTP_RULES
+
 from ..clickhouse.value_codec import decode_attributes
 
 SCOPE_NAME = "tailhouse.cloudflare_tail"
 
-# `events` column -> OTLP attribute, added when the column is set (not empty / zero)
+# `events` column -> OTLP attribute, added when the column is set (not empty / zero). The HTTP
+# columns go out under the stable key of the shared rule, and the ray id under the Cloudflare key
+# `request_id` falls back to, so a destination that maps attributes as the OTLP views do (another
+# Tailhouse) rebuilds the same columns; host and path derive from `url.full` there.
 _COLUMN_ATTRIBUTES: tuple[tuple[str, str], ...] = (
-    ("http_method", "http.request.method"),
-    ("http_url", "url.full"),
-    ("http_status_code", "http.response.status_code"),
-    ("user_agent", "user_agent.original"),
-    ("request_id", "cloudflare.ray_id"),
+    *((c, HTTP_RULES[c].stable_key) for c in ("http_method", "http_url", "http_status_code", "user_agent")),
+    ("request_id", RAY_ID.key),
     ("geo_colo", "cloudflare.colo"),
     ("geo_country", "geo.country.iso_code"),
     ("outcome", "cloudflare.outcome"),

@@ -997,6 +997,216 @@ FROM (
 
 ALTER TABLE `tailhouse`.trace_id_ts ON CLUSTER `tailhouse_cluster` MODIFY SETTING non_replicated_deduplication_window = 10000;
 
+ALTER TABLE `tailhouse`.otlp_traces_mv ON CLUSTER `tailhouse_cluster` MODIFY QUERY
+SELECT
+  concat(lower(hex(it.trace_id)), lower(hex(it.span_id))) AS event_id,
+  'span' AS event_type,
+  it.name AS event_name,
+  'otlp' AS source,
+  service_namespace AS ns,
+  resource_attributes,
+  resource_attribute_types,
+  resource_schema_url,
+  service_namespace,
+  service_version,
+  service_instance_id,
+  host_name,
+  cloud_provider,
+  deployment_environment,
+  scope_name,
+  scope_version,
+  scope_attributes,
+  scope_attribute_types,
+  scope_schema_url,
+  if(res_service_name != '', res_service_name, cf_vals[indexOf(cf_keys, 'cloudflare.script_name')]) AS service_name,
+  mapFromArrays(ak, av) AS attributes,
+  mapFromArrays(arrayFilter((k, e) -> e != 'string_value', it.attributes.key, it.attributes.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', it.attributes.value.value))) AS attribute_types,
+  if(has(ak, 'http.request.method'), av[indexOf(ak, 'http.request.method')], av[indexOf(ak, 'http.method')]) AS http_method,
+  if(has(ak, 'url.full'), av[indexOf(ak, 'url.full')], av[indexOf(ak, 'http.url')]) AS http_url,
+  if(has(ak, 'server.address') OR has(ak, 'http.host'), if(has(ak, 'server.address'), av[indexOf(ak, 'server.address')], av[indexOf(ak, 'http.host')]), trim(BOTH '[]' FROM extract(if(has(ak, 'url.full'), av[indexOf(ak, 'url.full')], av[indexOf(ak, 'http.url')]), '^(?:[^:/?#]+:)?//(?:[^/?#@]*@)?(\\[[^/?#]*\\]|[^/?#:]*)'))) AS http_host,
+  multiIf(has(ak, 'url.path'), av[indexOf(ak, 'url.path')], has(ak, 'http.target'), extract(av[indexOf(ak, 'http.target')], '^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)'), has(ak, 'http.route'), av[indexOf(ak, 'http.route')], extract(if(has(ak, 'url.full'), av[indexOf(ak, 'url.full')], av[indexOf(ak, 'http.url')]), '^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)')) AS http_path,
+  toUInt16OrZero(if(has(ak, 'http.response.status_code'), av[indexOf(ak, 'http.response.status_code')], av[indexOf(ak, 'http.status_code')])) AS http_status_code,
+  if(has(ak, 'user_agent.original'), av[indexOf(ak, 'user_agent.original')], av[indexOf(ak, 'http.user_agent')]) AS user_agent,
+  if(has(ak, 'correlation_id'), av[indexOf(ak, 'correlation_id')], av[indexOf(ak, 'correlation.id')]) AS correlation_id,
+  if(has(ak, 'request_id') OR has(ak, 'http.request.id') OR has(ak, 'request.id'), if(has(ak, 'request_id'), av[indexOf(ak, 'request_id')], if(has(ak, 'http.request.id'), av[indexOf(ak, 'http.request.id')], av[indexOf(ak, 'request.id')])), cf_vals[indexOf(cf_keys, 'cloudflare.ray_id')]) AS request_id,
+  if(has(ak, 'session.id'), av[indexOf(ak, 'session.id')], av[indexOf(ak, 'session_id')]) AS session_id,
+  cf_vals[indexOf(cf_keys, 'cloudflare.colo')] AS geo_colo,
+  toFloat64OrZero(cf_vals[indexOf(cf_keys, 'cloudflare.cpu_time_ms')]) AS cpu_time_ms,
+  fromUnixTimestamp64Nano(toInt64(it.start_time_unix_nano)) AS timestamp,
+  fromUnixTimestamp64Nano(toInt64(it.start_time_unix_nano)) AS observed_timestamp,
+  fromUnixTimestamp64Nano(toInt64(it.end_time_unix_nano)) AS end_timestamp,
+  if(if(it.end_time_unix_nano > it.start_time_unix_nano, it.end_time_unix_nano - it.start_time_unix_nano, 0) > 0, if(it.end_time_unix_nano > it.start_time_unix_nano, it.end_time_unix_nano - it.start_time_unix_nano, 0), toUInt64(greatest(toFloat64OrZero(cf_vals[indexOf(cf_keys, 'cloudflare.wall_time_ms')]), 0) * 1000000)) AS duration_ns,
+  lower(hex(it.trace_id)) AS trace_id,
+  lower(hex(it.span_id)) AS span_id,
+  lower(hex(it.parent_span_id)) AS parent_span_id,
+  it.trace_state AS trace_state,
+  it.flags AS trace_flags,
+  if(empty(resource_data), '', concat('{', resource_data, '}')) AS data,
+  transform(it.status.code, [0, 1, 2], ['Unset', 'Ok', 'Error'], toString(it.status.code)) AS status_code,
+  it.status.message AS status_message,
+  if(cf_vals[indexOf(cf_keys, 'cloudflare.outcome')] != '', cf_vals[indexOf(cf_keys, 'cloudflare.outcome')], if(it.status.code = 2, 'error', 'ok')) AS outcome,
+  if(it.status.code = 2 OR http_status_code >= 500, 1, 3) AS importance,
+  transform(it.kind, [0, 1, 2, 3, 4, 5], ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'], toString(it.kind)) AS span_kind,
+  arrayMap(e -> fromUnixTimestamp64Nano(toInt64(e.time_unix_nano)), it.events) AS `events.timestamp`,
+  it.events.name AS `events.name`,
+  arrayMap((kvs, rr) -> mapFromArrays(kvs.key, rr), it.events.attributes, arraySlice(er, 1, length(it.events))) AS `events.attributes`,
+  arrayMap(kvs -> mapFromArrays(arrayFilter((k, e) -> e != 'string_value', kvs.key, kvs.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', kvs.value.value))), it.events.attributes) AS `events.attribute_types`,
+  it.events.dropped_attributes_count AS `events.dropped_attributes_count`,
+  arrayMap(l -> lower(hex(l.trace_id)), it.links) AS `links.trace_id`,
+  arrayMap(l -> lower(hex(l.span_id)), it.links) AS `links.span_id`,
+  it.links.trace_state AS `links.trace_state`,
+  arrayMap((kvs, rr) -> mapFromArrays(kvs.key, rr), it.links.attributes, arraySlice(er, length(it.events) + 1)) AS `links.attributes`,
+  arrayMap(kvs -> mapFromArrays(arrayFilter((k, e) -> e != 'string_value', kvs.key, kvs.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', kvs.value.value))), it.links.attributes) AS `links.attribute_types`,
+  it.links.flags AS `links.flags`,
+  it.links.dropped_attributes_count AS `links.dropped_attributes_count`,
+  it.dropped_attributes_count AS dropped_attributes_count,
+  it.dropped_events_count AS dropped_events_count,
+  it.dropped_links_count AS dropped_links_count,
+  arraySlice(er, 1, length(it.events))[indexOf(it.events.name, 'exception')][indexOf(it.events.attributes[indexOf(it.events.name, 'exception')].key, 'exception.type')] AS exception_type,
+  arraySlice(er, 1, length(it.events))[indexOf(it.events.name, 'exception')][indexOf(it.events.attributes[indexOf(it.events.name, 'exception')].key, 'exception.message')] AS exception_message,
+  arraySlice(er, 1, length(it.events))[indexOf(it.events.name, 'exception')][indexOf(it.events.attributes[indexOf(it.events.name, 'exception')].key, 'exception.stacktrace')] AS exception_stacktrace
+FROM (
+  SELECT *, it.attributes.key AS ak, if(cf_row, arrayConcat(arrayFilter(k -> startsWith(k, 'cloudflare.'), it.attributes.key), res_cf_keys), []) AS cf_keys, if(cf_row, arrayConcat(arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), av, it.attributes.key), res_cf_vals), []) AS cf_vals
+  FROM (
+    SELECT resource_attributes, resource_attribute_types, resource_schema_url, res_service_name, service_namespace, service_version, service_instance_id, host_name, cloud_provider, deployment_environment, scope_name, scope_version, scope_attributes, scope_attribute_types, scope_schema_url, resource_data, res_cf_keys, res_cf_vals, it, (notEmpty(res_cf_keys) OR arrayExists(k -> startsWith(k, 'cloudflare.'), it.attributes.key)) AS cf_row,
+      arrayMap(kv -> multiIf(kv.value.value = 'string_value', kv.value.string_value, kv.value.value = 'int_value', toString(kv.value.int_value), kv.value.value = 'bool_value', if(kv.value.bool_value, 'true', 'false'), kv.value.value = 'double_value', toString(kv.value.double_value), kv.value.value = 'bytes_value', base64Encode(kv.value.bytes_value), kv.value.value IN ('array_value', 'kvlist_value'), concat(if(kv.value.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k1, x1) -> concat(k1, multiIf(x1.value = 'string_value', toJSONString(x1.string_value), x1.value = 'int_value', toString(x1.int_value), x1.value = 'bool_value', if(x1.bool_value, 'true', 'false'), x1.value = 'double_value', multiIf(isNaN(x1.double_value), '"NaN"', isInfinite(x1.double_value), if(x1.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x1.double_value), '[.e]'), toString(x1.double_value), concat(toString(x1.double_value), '.0')), x1.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x1.bytes_value), '"}'), x1.value IN ('array_value', 'kvlist_value'), concat('{"', if(x1.value = 'array_value', 'arrayValueProtobuf', 'kvlistValueProtobuf'), '":"', base64Encode(if(x1.value = 'array_value', x1.array_value, x1.kvlist_value)), '"}'), 'null')), if(kv.value.value = 'array_value', arrayMap(x1 -> '', kv.value.array_value.values), arrayMap(x1 -> concat(toJSONString(x1.key), ':'), kv.value.kvlist_value.values)), if(kv.value.value = 'array_value', kv.value.array_value.values, kv.value.kvlist_value.values.value)), ','), if(kv.value.value = 'array_value', ']', '}')), ''), it.attributes) AS av, arrayMap(kvs -> arrayMap(kv -> multiIf(kv.value.value = 'string_value', kv.value.string_value, kv.value.value = 'int_value', toString(kv.value.int_value), kv.value.value = 'bool_value', if(kv.value.bool_value, 'true', 'false'), kv.value.value = 'double_value', toString(kv.value.double_value), kv.value.value = 'bytes_value', base64Encode(kv.value.bytes_value), kv.value.value IN ('array_value', 'kvlist_value'), concat(if(kv.value.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k1, x1) -> concat(k1, multiIf(x1.value = 'string_value', toJSONString(x1.string_value), x1.value = 'int_value', toString(x1.int_value), x1.value = 'bool_value', if(x1.bool_value, 'true', 'false'), x1.value = 'double_value', multiIf(isNaN(x1.double_value), '"NaN"', isInfinite(x1.double_value), if(x1.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x1.double_value), '[.e]'), toString(x1.double_value), concat(toString(x1.double_value), '.0')), x1.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x1.bytes_value), '"}'), x1.value IN ('array_value', 'kvlist_value'), concat('{"', if(x1.value = 'array_value', 'arrayValueProtobuf', 'kvlistValueProtobuf'), '":"', base64Encode(if(x1.value = 'array_value', x1.array_value, x1.kvlist_value)), '"}'), 'null')), if(kv.value.value = 'array_value', arrayMap(x1 -> '', kv.value.array_value.values), arrayMap(x1 -> concat(toJSONString(x1.key), ':'), kv.value.kvlist_value.values)), if(kv.value.value = 'array_value', kv.value.array_value.values, kv.value.kvlist_value.values.value)), ','), if(kv.value.value = 'array_value', ']', '}')), ''), kvs), arrayConcat(it.events.attributes, it.links.attributes)) AS er
+    FROM (
+  SELECT CAST(resource_attributes, 'Map(LowCardinality(String), String)') AS resource_attributes, CAST(resource_attribute_types, 'Map(LowCardinality(String), LowCardinality(String))') AS resource_attribute_types, CAST(resource_schema_url, 'LowCardinality(String)') AS resource_schema_url, CAST(res_service_name, 'LowCardinality(String)') AS res_service_name, CAST(service_namespace, 'LowCardinality(String)') AS service_namespace, CAST(service_version, 'LowCardinality(String)') AS service_version, CAST(service_instance_id, 'String') AS service_instance_id, CAST(host_name, 'LowCardinality(String)') AS host_name, CAST(cloud_provider, 'LowCardinality(String)') AS cloud_provider, CAST(deployment_environment, 'LowCardinality(String)') AS deployment_environment, CAST(scope_name, 'LowCardinality(String)') AS scope_name, CAST(scope_version, 'LowCardinality(String)') AS scope_version, CAST(scope_attributes, 'Map(LowCardinality(String), String)') AS scope_attributes, CAST(scope_attribute_types, 'Map(LowCardinality(String), LowCardinality(String))') AS scope_attribute_types, CAST(scope_schema_url, 'LowCardinality(String)') AS scope_schema_url, resource_data, res_cf_keys, res_cf_vals, items
+  FROM (
+    SELECT
+      mapFromArrays(res_kvs.key, sr[1]) AS resource_attributes,
+      mapFromArrays(arrayFilter((k, e) -> e != 'string_value', res_kvs.key, res_kvs.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', res_kvs.value.value))) AS resource_attribute_types,
+      res_schema_url AS resource_schema_url,
+      sr[1][indexOf(res_kvs.key, 'service.name')] AS res_service_name,
+      sr[1][indexOf(res_kvs.key, 'service.namespace')] AS service_namespace,
+      sr[1][indexOf(res_kvs.key, 'service.version')] AS service_version,
+      sr[1][indexOf(res_kvs.key, 'service.instance.id')] AS service_instance_id,
+      sr[1][indexOf(res_kvs.key, 'host.name')] AS host_name,
+      sr[1][indexOf(res_kvs.key, 'cloud.provider')] AS cloud_provider,
+      if(has(res_kvs.key, 'deployment.environment.name'), sr[1][indexOf(res_kvs.key, 'deployment.environment.name')], sr[1][indexOf(res_kvs.key, 'deployment.environment')]) AS deployment_environment,
+      scope_name, scope_version,
+      mapFromArrays(scope_kvs.key, sr[2]) AS scope_attributes,
+      mapFromArrays(arrayFilter((k, e) -> e != 'string_value', scope_kvs.key, scope_kvs.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', scope_kvs.value.value))) AS scope_attribute_types,
+      scope_schema_url,
+      arrayStringConcat(arrayFilter(p -> p != '', [if(res_dropped > 0, concat('"resource_dropped_attributes_count":', toString(res_dropped)), ''), if(ss_dropped > 0, concat('"scope_dropped_attributes_count":', toString(ss_dropped)), ''), if(notEmpty(res_entity_refs), concat('"resource_entity_refs":', toJSONString(res_entity_refs)), '')]), ',') AS resource_data,
+      arrayFilter(k -> startsWith(k, 'cloudflare.'), res_kvs.key) AS res_cf_keys,
+      arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), sr[1], res_kvs.key) AS res_cf_vals,
+      items
+    FROM (
+      SELECT res_kvs, res_schema_url, res_dropped, res_entity_refs,
+        ss.scope.name AS scope_name, ss.scope.version AS scope_version, ss.scope.attributes AS scope_kvs,
+        ss.scope.dropped_attributes_count AS ss_dropped, ss.schema_url AS scope_schema_url,
+        arrayMap(kvs -> arrayMap(kv -> multiIf(kv.value.value = 'string_value', kv.value.string_value, kv.value.value = 'int_value', toString(kv.value.int_value), kv.value.value = 'bool_value', if(kv.value.bool_value, 'true', 'false'), kv.value.value = 'double_value', toString(kv.value.double_value), kv.value.value = 'bytes_value', base64Encode(kv.value.bytes_value), kv.value.value IN ('array_value', 'kvlist_value'), concat(if(kv.value.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k1, x1) -> concat(k1, multiIf(x1.value = 'string_value', toJSONString(x1.string_value), x1.value = 'int_value', toString(x1.int_value), x1.value = 'bool_value', if(x1.bool_value, 'true', 'false'), x1.value = 'double_value', multiIf(isNaN(x1.double_value), '"NaN"', isInfinite(x1.double_value), if(x1.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x1.double_value), '[.e]'), toString(x1.double_value), concat(toString(x1.double_value), '.0')), x1.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x1.bytes_value), '"}'), x1.value IN ('array_value', 'kvlist_value'), concat('{"', if(x1.value = 'array_value', 'arrayValueProtobuf', 'kvlistValueProtobuf'), '":"', base64Encode(if(x1.value = 'array_value', x1.array_value, x1.kvlist_value)), '"}'), 'null')), if(kv.value.value = 'array_value', arrayMap(x1 -> '', kv.value.array_value.values), arrayMap(x1 -> concat(toJSONString(x1.key), ':'), kv.value.kvlist_value.values)), if(kv.value.value = 'array_value', kv.value.array_value.values, kv.value.kvlist_value.values.value)), ','), if(kv.value.value = 'array_value', ']', '}')), ''), kvs), [res_kvs, ss.scope.attributes]) AS sr,
+        ss.spans AS items
+      FROM (
+        SELECT rs.resource.attributes AS res_kvs, rs.schema_url AS res_schema_url,
+          rs.resource.dropped_attributes_count AS res_dropped, rs.resource.entity_refs AS res_entity_refs,
+          rs.scope_spans AS scopes
+        FROM `tailhouse`.otlp_traces_landing ARRAY JOIN resource_spans AS rs
+      ) ARRAY JOIN scopes AS ss
+    )
+  )
+) ARRAY JOIN items AS it
+  )
+);
+
+ALTER TABLE `tailhouse`.otlp_logs_mv ON CLUSTER `tailhouse_cluster` MODIFY QUERY
+SELECT
+  lower(hex(sipHash128(it.time_unix_nano, it.observed_time_unix_nano, it.trace_id, it.span_id, it.severity_number, it.severity_text, body, it.event_name, attributes, service_name, scope_name))) AS event_id,
+  'log' AS event_type,
+  it.event_name AS event_name,
+  'otlp' AS source,
+  service_namespace AS ns,
+  resource_attributes,
+  resource_attribute_types,
+  resource_schema_url,
+  service_namespace,
+  service_version,
+  service_instance_id,
+  host_name,
+  cloud_provider,
+  deployment_environment,
+  scope_name,
+  scope_version,
+  scope_attributes,
+  scope_attribute_types,
+  scope_schema_url,
+  if(res_service_name != '', res_service_name, cf_vals[indexOf(cf_keys, 'cloudflare.script_name')]) AS service_name,
+  mapFromArrays(ak, av) AS attributes,
+  mapFromArrays(arrayFilter((k, e) -> e != 'string_value', it.attributes.key, it.attributes.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', it.attributes.value.value))) AS attribute_types,
+  if(has(ak, 'http.request.method'), av[indexOf(ak, 'http.request.method')], av[indexOf(ak, 'http.method')]) AS http_method,
+  if(has(ak, 'url.full'), av[indexOf(ak, 'url.full')], av[indexOf(ak, 'http.url')]) AS http_url,
+  if(has(ak, 'server.address') OR has(ak, 'http.host'), if(has(ak, 'server.address'), av[indexOf(ak, 'server.address')], av[indexOf(ak, 'http.host')]), trim(BOTH '[]' FROM extract(if(has(ak, 'url.full'), av[indexOf(ak, 'url.full')], av[indexOf(ak, 'http.url')]), '^(?:[^:/?#]+:)?//(?:[^/?#@]*@)?(\\[[^/?#]*\\]|[^/?#:]*)'))) AS http_host,
+  multiIf(has(ak, 'url.path'), av[indexOf(ak, 'url.path')], has(ak, 'http.target'), extract(av[indexOf(ak, 'http.target')], '^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)'), has(ak, 'http.route'), av[indexOf(ak, 'http.route')], extract(if(has(ak, 'url.full'), av[indexOf(ak, 'url.full')], av[indexOf(ak, 'http.url')]), '^(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)')) AS http_path,
+  toUInt16OrZero(if(has(ak, 'http.response.status_code'), av[indexOf(ak, 'http.response.status_code')], av[indexOf(ak, 'http.status_code')])) AS http_status_code,
+  if(has(ak, 'user_agent.original'), av[indexOf(ak, 'user_agent.original')], av[indexOf(ak, 'http.user_agent')]) AS user_agent,
+  if(has(ak, 'correlation_id'), av[indexOf(ak, 'correlation_id')], av[indexOf(ak, 'correlation.id')]) AS correlation_id,
+  if(has(ak, 'request_id') OR has(ak, 'http.request.id') OR has(ak, 'request.id'), if(has(ak, 'request_id'), av[indexOf(ak, 'request_id')], if(has(ak, 'http.request.id'), av[indexOf(ak, 'http.request.id')], av[indexOf(ak, 'request.id')])), cf_vals[indexOf(cf_keys, 'cloudflare.ray_id')]) AS request_id,
+  if(has(ak, 'session.id'), av[indexOf(ak, 'session.id')], av[indexOf(ak, 'session_id')]) AS session_id,
+  cf_vals[indexOf(cf_keys, 'cloudflare.colo')] AS geo_colo,
+  toFloat64OrZero(cf_vals[indexOf(cf_keys, 'cloudflare.cpu_time_ms')]) AS cpu_time_ms,
+  fromUnixTimestamp64Nano(toInt64(if(it.time_unix_nano = 0, it.observed_time_unix_nano, it.time_unix_nano))) AS timestamp,
+  fromUnixTimestamp64Nano(toInt64(it.observed_time_unix_nano)) AS observed_timestamp,
+  toUInt64(greatest(toFloat64OrZero(cf_vals[indexOf(cf_keys, 'cloudflare.wall_time_ms')]), 0) * 1000000) AS duration_ns,
+  lower(hex(it.trace_id)) AS trace_id,
+  lower(hex(it.span_id)) AS span_id,
+  it.flags AS trace_flags,
+  multiIf(it.body.value = 'string_value', it.body.string_value, it.body.value = 'int_value', toString(it.body.int_value), it.body.value = 'bool_value', if(it.body.bool_value, 'true', 'false'), it.body.value = 'double_value', toString(it.body.double_value), it.body.value = 'bytes_value', base64Encode(it.body.bytes_value), it.body.value IN ('array_value', 'kvlist_value'), concat(if(it.body.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k1, x1) -> concat(k1, multiIf(x1.value = 'string_value', toJSONString(x1.string_value), x1.value = 'int_value', toString(x1.int_value), x1.value = 'bool_value', if(x1.bool_value, 'true', 'false'), x1.value = 'double_value', multiIf(isNaN(x1.double_value), '"NaN"', isInfinite(x1.double_value), if(x1.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x1.double_value), '[.e]'), toString(x1.double_value), concat(toString(x1.double_value), '.0')), x1.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x1.bytes_value), '"}'), x1.value IN ('array_value', 'kvlist_value'), concat(if(x1.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k2, x2) -> concat(k2, multiIf(x2.value = 'string_value', toJSONString(x2.string_value), x2.value = 'int_value', toString(x2.int_value), x2.value = 'bool_value', if(x2.bool_value, 'true', 'false'), x2.value = 'double_value', multiIf(isNaN(x2.double_value), '"NaN"', isInfinite(x2.double_value), if(x2.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x2.double_value), '[.e]'), toString(x2.double_value), concat(toString(x2.double_value), '.0')), x2.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x2.bytes_value), '"}'), x2.value IN ('array_value', 'kvlist_value'), concat(if(x2.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k3, x3) -> concat(k3, multiIf(x3.value = 'string_value', toJSONString(x3.string_value), x3.value = 'int_value', toString(x3.int_value), x3.value = 'bool_value', if(x3.bool_value, 'true', 'false'), x3.value = 'double_value', multiIf(isNaN(x3.double_value), '"NaN"', isInfinite(x3.double_value), if(x3.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x3.double_value), '[.e]'), toString(x3.double_value), concat(toString(x3.double_value), '.0')), x3.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x3.bytes_value), '"}'), x3.value IN ('array_value', 'kvlist_value'), concat('{"', if(x3.value = 'array_value', 'arrayValueProtobuf', 'kvlistValueProtobuf'), '":"', base64Encode(if(x3.value = 'array_value', x3.array_value, x3.kvlist_value)), '"}'), 'null')), if(x2.value = 'array_value', arrayMap(x3 -> '', x2.array_value.values), arrayMap(x3 -> concat(toJSONString(x3.key), ':'), x2.kvlist_value.values)), if(x2.value = 'array_value', x2.array_value.values, x2.kvlist_value.values.value)), ','), if(x2.value = 'array_value', ']', '}')), 'null')), if(x1.value = 'array_value', arrayMap(x2 -> '', x1.array_value.values), arrayMap(x2 -> concat(toJSONString(x2.key), ':'), x1.kvlist_value.values)), if(x1.value = 'array_value', x1.array_value.values, x1.kvlist_value.values.value)), ','), if(x1.value = 'array_value', ']', '}')), 'null')), if(it.body.value = 'array_value', arrayMap(x1 -> '', it.body.array_value.values), arrayMap(x1 -> concat(toJSONString(x1.key), ':'), it.body.kvlist_value.values)), if(it.body.value = 'array_value', it.body.array_value.values, it.body.kvlist_value.values.value)), ','), if(it.body.value = 'array_value', ']', '}')), '') AS body,
+  if(it.body.value = 'none', 'empty', replaceOne(toString(it.body.value), '_value', '')) AS body_type,
+  if(empty(arrayStringConcat(arrayFilter(p -> p != '', [resource_data, if(it.time_unix_nano = 0, concat('"time_unix_nano_unset":', 'true'), '')]), ',')), '', concat('{', arrayStringConcat(arrayFilter(p -> p != '', [resource_data, if(it.time_unix_nano = 0, concat('"time_unix_nano_unset":', 'true'), '')]), ','), '}')) AS data,
+  if(cf_vals[indexOf(cf_keys, 'cloudflare.outcome')] != '', cf_vals[indexOf(cf_keys, 'cloudflare.outcome')], if(least(it.severity_number, 255) >= 17, 'error', 'ok')) AS outcome,
+  multiIf(least(it.severity_number, 255) >= 21, 0, least(it.severity_number, 255) >= 17, 1, least(it.severity_number, 255) >= 13, 2, 3) AS importance,
+  it.severity_text AS severity_text,
+  least(it.severity_number, 255) AS severity_number,
+  it.dropped_attributes_count AS dropped_attributes_count,
+  av[indexOf(ak, 'exception.type')] AS exception_type,
+  av[indexOf(ak, 'exception.message')] AS exception_message,
+  av[indexOf(ak, 'exception.stacktrace')] AS exception_stacktrace
+FROM (
+  SELECT *, it.attributes.key AS ak, if(cf_row, arrayConcat(arrayFilter(k -> startsWith(k, 'cloudflare.'), it.attributes.key), res_cf_keys), []) AS cf_keys, if(cf_row, arrayConcat(arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), av, it.attributes.key), res_cf_vals), []) AS cf_vals
+  FROM (
+    SELECT resource_attributes, resource_attribute_types, resource_schema_url, res_service_name, service_namespace, service_version, service_instance_id, host_name, cloud_provider, deployment_environment, scope_name, scope_version, scope_attributes, scope_attribute_types, scope_schema_url, resource_data, res_cf_keys, res_cf_vals, it, (notEmpty(res_cf_keys) OR arrayExists(k -> startsWith(k, 'cloudflare.'), it.attributes.key)) AS cf_row,
+      arrayMap(kv -> multiIf(kv.value.value = 'string_value', kv.value.string_value, kv.value.value = 'int_value', toString(kv.value.int_value), kv.value.value = 'bool_value', if(kv.value.bool_value, 'true', 'false'), kv.value.value = 'double_value', toString(kv.value.double_value), kv.value.value = 'bytes_value', base64Encode(kv.value.bytes_value), kv.value.value IN ('array_value', 'kvlist_value'), concat(if(kv.value.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k1, x1) -> concat(k1, multiIf(x1.value = 'string_value', toJSONString(x1.string_value), x1.value = 'int_value', toString(x1.int_value), x1.value = 'bool_value', if(x1.bool_value, 'true', 'false'), x1.value = 'double_value', multiIf(isNaN(x1.double_value), '"NaN"', isInfinite(x1.double_value), if(x1.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x1.double_value), '[.e]'), toString(x1.double_value), concat(toString(x1.double_value), '.0')), x1.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x1.bytes_value), '"}'), x1.value IN ('array_value', 'kvlist_value'), concat('{"', if(x1.value = 'array_value', 'arrayValueProtobuf', 'kvlistValueProtobuf'), '":"', base64Encode(if(x1.value = 'array_value', x1.array_value, x1.kvlist_value)), '"}'), 'null')), if(kv.value.value = 'array_value', arrayMap(x1 -> '', kv.value.array_value.values), arrayMap(x1 -> concat(toJSONString(x1.key), ':'), kv.value.kvlist_value.values)), if(kv.value.value = 'array_value', kv.value.array_value.values, kv.value.kvlist_value.values.value)), ','), if(kv.value.value = 'array_value', ']', '}')), ''), it.attributes) AS av
+    FROM (
+  SELECT CAST(resource_attributes, 'Map(LowCardinality(String), String)') AS resource_attributes, CAST(resource_attribute_types, 'Map(LowCardinality(String), LowCardinality(String))') AS resource_attribute_types, CAST(resource_schema_url, 'LowCardinality(String)') AS resource_schema_url, CAST(res_service_name, 'LowCardinality(String)') AS res_service_name, CAST(service_namespace, 'LowCardinality(String)') AS service_namespace, CAST(service_version, 'LowCardinality(String)') AS service_version, CAST(service_instance_id, 'String') AS service_instance_id, CAST(host_name, 'LowCardinality(String)') AS host_name, CAST(cloud_provider, 'LowCardinality(String)') AS cloud_provider, CAST(deployment_environment, 'LowCardinality(String)') AS deployment_environment, CAST(scope_name, 'LowCardinality(String)') AS scope_name, CAST(scope_version, 'LowCardinality(String)') AS scope_version, CAST(scope_attributes, 'Map(LowCardinality(String), String)') AS scope_attributes, CAST(scope_attribute_types, 'Map(LowCardinality(String), LowCardinality(String))') AS scope_attribute_types, CAST(scope_schema_url, 'LowCardinality(String)') AS scope_schema_url, resource_data, res_cf_keys, res_cf_vals, items
+  FROM (
+    SELECT
+      mapFromArrays(res_kvs.key, sr[1]) AS resource_attributes,
+      mapFromArrays(arrayFilter((k, e) -> e != 'string_value', res_kvs.key, res_kvs.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', res_kvs.value.value))) AS resource_attribute_types,
+      res_schema_url AS resource_schema_url,
+      sr[1][indexOf(res_kvs.key, 'service.name')] AS res_service_name,
+      sr[1][indexOf(res_kvs.key, 'service.namespace')] AS service_namespace,
+      sr[1][indexOf(res_kvs.key, 'service.version')] AS service_version,
+      sr[1][indexOf(res_kvs.key, 'service.instance.id')] AS service_instance_id,
+      sr[1][indexOf(res_kvs.key, 'host.name')] AS host_name,
+      sr[1][indexOf(res_kvs.key, 'cloud.provider')] AS cloud_provider,
+      if(has(res_kvs.key, 'deployment.environment.name'), sr[1][indexOf(res_kvs.key, 'deployment.environment.name')], sr[1][indexOf(res_kvs.key, 'deployment.environment')]) AS deployment_environment,
+      scope_name, scope_version,
+      mapFromArrays(scope_kvs.key, sr[2]) AS scope_attributes,
+      mapFromArrays(arrayFilter((k, e) -> e != 'string_value', scope_kvs.key, scope_kvs.value.value), arrayMap(e -> if(e = 'none', 'empty', ['string', 'bool', 'int', 'double', 'array', 'kvlist', 'bytes'][toUInt8(CAST(e, 'Int8'))]), arrayFilter(e -> e != 'string_value', scope_kvs.value.value))) AS scope_attribute_types,
+      scope_schema_url,
+      arrayStringConcat(arrayFilter(p -> p != '', [if(res_dropped > 0, concat('"resource_dropped_attributes_count":', toString(res_dropped)), ''), if(ss_dropped > 0, concat('"scope_dropped_attributes_count":', toString(ss_dropped)), ''), if(notEmpty(res_entity_refs), concat('"resource_entity_refs":', toJSONString(res_entity_refs)), '')]), ',') AS resource_data,
+      arrayFilter(k -> startsWith(k, 'cloudflare.'), res_kvs.key) AS res_cf_keys,
+      arrayFilter((v, k) -> startsWith(k, 'cloudflare.'), sr[1], res_kvs.key) AS res_cf_vals,
+      items
+    FROM (
+      SELECT res_kvs, res_schema_url, res_dropped, res_entity_refs,
+        ss.scope.name AS scope_name, ss.scope.version AS scope_version, ss.scope.attributes AS scope_kvs,
+        ss.scope.dropped_attributes_count AS ss_dropped, ss.schema_url AS scope_schema_url,
+        arrayMap(kvs -> arrayMap(kv -> multiIf(kv.value.value = 'string_value', kv.value.string_value, kv.value.value = 'int_value', toString(kv.value.int_value), kv.value.value = 'bool_value', if(kv.value.bool_value, 'true', 'false'), kv.value.value = 'double_value', toString(kv.value.double_value), kv.value.value = 'bytes_value', base64Encode(kv.value.bytes_value), kv.value.value IN ('array_value', 'kvlist_value'), concat(if(kv.value.value = 'array_value', '[', '{'), arrayStringConcat(arrayMap((k1, x1) -> concat(k1, multiIf(x1.value = 'string_value', toJSONString(x1.string_value), x1.value = 'int_value', toString(x1.int_value), x1.value = 'bool_value', if(x1.bool_value, 'true', 'false'), x1.value = 'double_value', multiIf(isNaN(x1.double_value), '"NaN"', isInfinite(x1.double_value), if(x1.double_value > 0, '"Infinity"', '"-Infinity"'), match(toString(x1.double_value), '[.e]'), toString(x1.double_value), concat(toString(x1.double_value), '.0')), x1.value = 'bytes_value', concat('{"bytesValue":"', base64Encode(x1.bytes_value), '"}'), x1.value IN ('array_value', 'kvlist_value'), concat('{"', if(x1.value = 'array_value', 'arrayValueProtobuf', 'kvlistValueProtobuf'), '":"', base64Encode(if(x1.value = 'array_value', x1.array_value, x1.kvlist_value)), '"}'), 'null')), if(kv.value.value = 'array_value', arrayMap(x1 -> '', kv.value.array_value.values), arrayMap(x1 -> concat(toJSONString(x1.key), ':'), kv.value.kvlist_value.values)), if(kv.value.value = 'array_value', kv.value.array_value.values, kv.value.kvlist_value.values.value)), ','), if(kv.value.value = 'array_value', ']', '}')), ''), kvs), [res_kvs, ss.scope.attributes]) AS sr,
+        ss.log_records AS items
+      FROM (
+        SELECT rs.resource.attributes AS res_kvs, rs.schema_url AS res_schema_url,
+          rs.resource.dropped_attributes_count AS res_dropped, rs.resource.entity_refs AS res_entity_refs,
+          rs.scope_logs AS scopes
+        FROM `tailhouse`.otlp_logs_landing ARRAY JOIN resource_logs AS rs
+      ) ARRAY JOIN scopes AS ss
+    )
+  )
+) ARRAY JOIN items AS it
+  )
+);
+
 CREATE TABLE IF NOT EXISTS `tailhouse`.worker_logs_all ON CLUSTER `tailhouse_cluster` AS `tailhouse`.worker_logs
 ENGINE = Distributed(`tailhouse_cluster`, `tailhouse`, worker_logs, cityHash64(trace_id));
 
