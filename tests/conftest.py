@@ -11,7 +11,7 @@ from harness import RunningService, start
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    """A running service (testdata/configs/default.yaml) with embedded ClickHouse in a temp dir, stopped after the module."""
+    """A `tailhouse run` of testdata/configs/default.yaml storing in a temp dir, stopped after the module."""
     svc = start(tmp_path_factory.mktemp("svc"), "default", mode="subprocess")
     yield svc
     code = svc.stop()

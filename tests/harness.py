@@ -116,7 +116,7 @@ class RunningService:
         self.mode: Mode = mode
         self.workdir = workdir
         self.config_name = config
-        self.values = values
+        self._values = values
         self._endpoints: dict[str, str] = {}
         # thread mode
         self.service: Any = None
@@ -133,7 +133,7 @@ class RunningService:
     # -- endpoints ----------------------------------------------------------------------------
 
     def endpoint(self, protocol: str) -> str:
-        """Address of the first endpoint speaking `protocol` (`otlp/grpc`, `otlp/http`, `tail/http`, `tail/grpc`, `http`)."""
+        """Address of the first endpoint of `protocol`: otlp/grpc, otlp/http, tail/http, tail/grpc, http (admin)."""
         if self.mode == "thread":
             return str(self.service.endpoint(protocol))
         try:
@@ -260,7 +260,7 @@ class RunningService:
         from tailhouse.collector.config import parse_config
         from tailhouse.collector.service import Service
 
-        self.config = parse_config(config_text(self.config_name, **self.values), self.workdir)
+        self.config = parse_config(config_text(self.config_name, **self._values), self.workdir)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="tailhouse-test-loop", daemon=True)
         self._thread.start()
@@ -299,7 +299,7 @@ class RunningService:
         return self.proc
 
     def _start_subprocess(self, args: tuple[str, ...], timeout: float) -> None:
-        self.config_path = write_config(self.workdir / "tailhouse.yaml", self.config_name, **self.values)
+        self.config_path = write_config(self.workdir / "tailhouse.yaml", self.config_name, **self._values)
         self._args = args
         self._launch(timeout)
 
@@ -390,8 +390,8 @@ def _drain(stream: Any, sink: list[str]) -> None:
 
 # -- HTTP helpers ---------------------------------------------------------------------------------
 
-def http_request(url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                 method: str | None = None, context: Any = None, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+def http_request(url: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None,
+                 context: Any = None, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
     """(status, headers, body) of one HTTP request; HTTP errors are returned, not raised."""
     req = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
     try:

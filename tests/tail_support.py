@@ -15,10 +15,11 @@ TOKEN = "test-token-123"
 
 
 def tail_service(workdir: Path, **values: Any) -> RunningService:
-    """The tail service in thread mode: both tail transports on free loopback ports, token TOKEN, storing under workdir."""
+    """The tail service in thread mode: both tail transports on free loopback ports, TOKEN, storing under workdir."""
     return start(workdir, "tail", mode="thread", token=TOKEN, **values)
 
 
-def post(url: str, body: bytes | str | Any, *, token: str | None = TOKEN, **kw: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+def post(url: str, body: bytes | str | Any, *, token: str | None = TOKEN,
+         **kw: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
     """POST to the tail receiver with the tail service's token (or `token`); returns (status, JSON answer, headers)."""
     return post_json(url, body, token=token, **kw)

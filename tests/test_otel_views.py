@@ -240,23 +240,23 @@ def test_grafana_logs_volume_context_and_trace_to_logs(seeded: tuple[RunningServ
 def test_exporter_readme_queries(seeded: tuple[RunningService, dict[str, str]]) -> None:
     svc, ids = seeded
     sev = svc.store_rows("SELECT toDateTime(toStartOfInterval(Timestamp, INTERVAL 60 second)) as time, SeverityText, "
-                    "count() as count FROM otel_logs WHERE time >= NOW() - INTERVAL 1 HOUR "
-                    "GROUP BY SeverityText, time ORDER BY time")
+                         "count() as count FROM otel_logs WHERE time >= NOW() - INTERVAL 1 HOUR "
+                         "GROUP BY SeverityText, time ORDER BY time")
     assert sorted(r[1] for r in sev) == ["ERROR", "INFO"]
     recent = "AND Timestamp >= NOW() - INTERVAL 1 HOUR Limit 100"
     assert len(svc.store_rows(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE ServiceName = 'checkout' {recent}")) == 2
     assert len(svc.store_rows("SELECT Timestamp as log_time, Body FROM otel_logs WHERE "
-                         f"LogAttributes['container_name'] = '/shop_1' {recent}")) == 1
+                              f"LogAttributes['container_name'] = '/shop_1' {recent}")) == 1
     assert len(svc.store_rows(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE hasToken(Body, 'http') {recent}")) == 1
     assert len(svc.store_rows(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE match(Body, 'ba.k') {recent}")) == 1
     assert len(svc.store_rows("SELECT Timestamp as log_time, Body FROM otel_logs WHERE "
-                         f"JSONExtractFloat(Body, 'bytes') > 1000 {recent}")) == 1
+                              f"JSONExtractFloat(Body, 'bytes') > 1000 {recent}")) == 1
 
     span_cols = ("Timestamp as log_time, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, Duration, "
                  "StatusCode, StatusMessage, toString(SpanAttributes), toString(ResourceAttributes), "
                  "toString(Events.Name), toString(Links.TraceId)")
     by_attr = svc.store_rows(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' "
-                        f"AND SpanAttributes['peer.service'] = 'bank' {recent}")
+                             f"AND SpanAttributes['peer.service'] = 'bank' {recent}")
     assert [r[4] for r in by_attr] == ["POST /pay"]
     by_id = svc.store_rows(
         f"WITH '{ids['trace']}' as trace_id, (SELECT min(Start) FROM otel_traces_trace_id_ts WHERE TraceId = trace_id) "
@@ -270,8 +270,8 @@ def test_exporter_readme_queries(seeded: tuple[RunningService, dict[str, str]]) 
     assert "bank call" in [r[4] for r in slow]
 
     assert svc.store_rows("select TimeUnix,MetricName,Attributes,Value from otel_metrics_sum "
-                     "where MetricName='calls_total' and Attributes['service_name']='featureflagservice' "
-                     "limit 100")[0][1:] == ("calls_total", {"service_name": "featureflagservice"}, 42.0)
+                          "where MetricName='calls_total' and Attributes['service_name']='featureflagservice' "
+                          "limit 100")[0][1:] == ("calls_total", {"service_name": "featureflagservice"}, 42.0)
 
 
 def test_metric_views_values(seeded: tuple[RunningService, dict[str, str]]) -> None:
@@ -279,7 +279,7 @@ def test_metric_views_values(seeded: tuple[RunningService, dict[str, str]]) -> N
     assert svc.store_rows("SELECT MetricName, Value, Flags, MetricUnit FROM otel_metrics_gauge") == [("queue_depth", 7.5, 1, "1")]
     assert svc.store_rows("SELECT AggregationTemporality, IsMonotonic FROM otel_metrics_sum") == [(2, True)]
     assert svc.store_rows("SELECT Count, Sum, BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality "
-                     "FROM otel_metrics_histogram") == [(3, 12.5, [1, 2], [5.0], 1.5, 0.0, 1)]
+                          "FROM otel_metrics_histogram") == [(3, 12.5, [1, 2], [5.0], 1.5, 0.0, 1)]
     for name in ("otel_metrics_exponential_histogram", "otel_metrics_exp_histogram"):
         assert svc.store_rows(f"SELECT Count, Scale, PositiveOffset, PositiveBucketCounts, Max FROM {name}") == [
             (4, 3, -2, [1, 3], 4.0)]
@@ -291,8 +291,8 @@ def test_grafana_ad_hoc_filters(seeded: tuple[RunningService, dict[str, str]]) -
     svc, _ = seeded
     for table in ("otel_logs", "tailhouse.otel_logs"):
         rows = svc.store_rows("SELECT Body FROM \"tailhouse\".\"otel_logs\" "
-                         f"settings additional_table_filters={{'{table}' : ' SeverityText = \\'ERROR\\' '}}")
+                              f"settings additional_table_filters={{'{table}' : ' SeverityText = \\'ERROR\\' '}}")
         assert len(rows) == 1 and "bank timeout" in rows[0][0]
     rows = svc.store_rows("SELECT SpanName FROM otel_traces settings additional_table_filters="
-                     "{'otel_traces' : ' ServiceName = \\'nobody\\' '}")
+                          "{'otel_traces' : ' ServiceName = \\'nobody\\' '}")
     assert rows == []

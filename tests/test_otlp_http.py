@@ -114,7 +114,7 @@ def test_sdk_http_exporters_protobuf_gzip(svc: RunningService) -> None:
     )
     assert spans == [("child", "Internal", "Error", "boom"), ("parent", "Server", "Unset", "")]
     logs = svc.store_rows("SELECT body, severity_text, attributes['order'] FROM events WHERE event_type = 'log' "
-                     "AND service_name = 'sdk-http'")
+                          "AND service_name = 'sdk-http'")
     assert logs == [("payment failed", "ERROR", "7")]
     # Metrics are left out: OTLP metric requests are refused by the foundation's landing schema
     # (ClickHouse error 570, oneof presence in NumberDataPoint); the metric views are tested on

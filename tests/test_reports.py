@@ -56,9 +56,9 @@ def _seed(svc: RunningService) -> None:
     assert svc.call(svc.service.flush(60))
     old = "now64(9) - INTERVAL 3 HOUR"
     svc.store_rows("INSERT INTO events (event_type, source, service_name, timestamp, importance, outcome, "
-              "exception_type, exception_message, trace_id) VALUES "
-              "('tail', 'tail', 'edge-worker', now64(9), 0, 'exceededCpu', '', '', 'feed'), "
-              f"('tail', 'tail', 'edge-worker', {old}, 0, 'exception', 'TypeError', 'old failure', 'beef')")
+                   "exception_type, exception_message, trace_id) VALUES "
+                   "('tail', 'tail', 'edge-worker', now64(9), 0, 'exceededCpu', '', '', 'feed'), "
+                   f"('tail', 'tail', 'edge-worker', {old}, 0, 'exception', 'TypeError', 'old failure', 'beef')")
 
 
 def _report(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> str:

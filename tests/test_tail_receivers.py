@@ -126,7 +126,7 @@ def test_worker_views_answer_the_readme_queries(svc: RunningService) -> None:
     assert post(svc.tail_url, items)[0] == 200
 
     errors = svc.store_dicts("SELECT kind, exception_type, http_path FROM worker_errors WHERE script_name = {s:String} "
-                       "ORDER BY kind", s=name)
+                             "ORDER BY kind", s=name)
     assert [e["kind"] for e in errors] == ["exception"] * 3 + ["invocation"] * 3
     assert {e["exception_type"] for e in errors} == {"TypeError"}
 
