@@ -266,11 +266,11 @@ def bench_service(requests: list[bytes], seconds: float, senders: int, concurren
                   consumers: int, signal: str = "traces") -> tuple[float, float, int, list[float]]:
     """(items/s end to end, peak RSS MiB of the service, items acknowledged, ack ms at half that rate)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from service_harness import DEFAULT_CONFIG, start_service  # the same launcher the tests use
+    from harness import start  # the same harness the tests use
 
-    config = DEFAULT_CONFIG.replace("    database: tailhouse\n", f"    database: tailhouse\n    sending: {{{{num_consumers: {consumers}}}}}\n")
     with tempfile.TemporaryDirectory() as d:
-        svc = start_service(Path(d), config, batch_size=8192, batch_timeout="1s")
+        svc = start(Path(d), "consumers", mode="subprocess", num_consumers=consumers, batch_size=8192,
+                    batch_timeout="1s")
         try:
             t0 = time.perf_counter()
             acked, errors, saturated = _send_all(svc.grpc_endpoint, requests, seconds, senders, concurrency,

@@ -150,7 +150,7 @@ def main() -> None:
     rate = 0.0 if args.rate == "max" else float(args.rate)
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from service_harness import free_port, start_service  # the same launcher the tests use
+    from harness import free_port, start  # the same harness the tests use
 
     # The reference: a no-op receiver in its own process.
     ctx = mp.get_context("spawn")
@@ -169,7 +169,7 @@ def main() -> None:
 
     run_id = uuid.uuid4().hex[:12]
     with tempfile.TemporaryDirectory() as d:
-        svc = start_service(Path(d), batch_size=8192, batch_timeout="1s")
+        svc = start(Path(d), "default", mode="subprocess", batch_size=8192, batch_timeout="1s")
         try:
             created, lat = _run_producers(svc.grpc_endpoint, run_id, args.producers, rate, args.seconds)
             stored = int(svc.scalar(f"SELECT count() FROM events WHERE resource_attributes['bench.run'] = '{run_id}'"))

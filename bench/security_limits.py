@@ -56,19 +56,10 @@ def _json_body(mib: float) -> bytes:
 
 
 def _health_during_json(mib: float) -> tuple[float, float]:
-    from ops_harness import RunningService  # tests/ helper: a service on free loopback ports
+    from harness import start  # tests/ helper: a service on free loopback ports
 
-    tmp = Path(tempfile.mkdtemp())
-    config = f"""
-receivers:
-  otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:0, max_request_body_size: 64MiB}}}}}}
-exporters:
-  clickhouse: {{endpoint: "chdb://{tmp}/store", database: tailhouse}}
-service:
-  pipelines: {{traces: {{receivers: [otlp], exporters: [clickhouse]}}}}
-  telemetry: {{admin: {{endpoint: 127.0.0.1:0}}, logs: {{progress_interval: 0}}}}
-"""
-    svc = RunningService(config, tmp)
+    svc = start(Path(tempfile.mkdtemp()), "otlp_protocols", mode="thread",
+                protocols="http: {endpoint: 127.0.0.1:0, max_request_body_size: 64MiB}")
     try:
         body = _json_body(mib)
         done = threading.Event()
@@ -84,13 +75,13 @@ service:
         worst = 0.0
         while not done.is_set():
             start = time.perf_counter()
-            with urllib.request.urlopen(svc.admin + "/health", timeout=60) as resp:
+            with urllib.request.urlopen(svc.admin_url + "/health", timeout=60) as resp:
                 resp.read()
             worst = max(worst, time.perf_counter() - start)
             time.sleep(0.02)
         return len(body) / 2**20, worst * 1000
     finally:
-        svc.close()
+        svc.stop()
 
 
 def main() -> None:

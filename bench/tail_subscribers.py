@@ -73,11 +73,11 @@ def main() -> None:
     args = ap.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from service_harness import start_service  # the same launcher the tests use
+    from harness import start  # the same harness the tests use
 
     requests = make_requests(16)
     with tempfile.TemporaryDirectory() as d:
-        svc = start_service(Path(d), batch_size=8192, batch_timeout="1s")
+        svc = start(Path(d), "default", mode="subprocess", batch_size=8192, batch_timeout="1s")
         try:
             _send_all(svc.grpc_endpoint, requests, 2, args.senders, args.concurrency)  # warm up
             acked0, errors0, _ = _send_all(svc.grpc_endpoint, requests, args.seconds, args.senders, args.concurrency)

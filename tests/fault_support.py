@@ -19,7 +19,7 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 
-from service_harness import RunningService
+from harness import RunningService
 
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.DEADLINE_EXCEEDED}
@@ -167,10 +167,3 @@ def exporter_counter(svc: RunningService, name: str, signal: str = "traces") -> 
     _, stats = svc.get_json("/stats")
     return int(stats["exporters"]["clickhouse"]["signals"].get(signal, {}).get(name, 0))
 
-
-def wait_until(check: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)

@@ -7,74 +7,26 @@ import json
 import socket
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
-from ops_harness import RunningService, http_request
+from harness import RunningService, http_request, start
 
 TOKEN = "adm1n-t0ken"
 TAIL_TOKEN = "t4il-t0ken"
 
-# Short timeouts so slow-client tests take seconds; small caps so limits are reachable.
-LIMITS = "read_header_timeout: 1s, read_timeout: 2s, idle_timeout: 1s"
-
-CONFIG = """
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: 127.0.0.1:0, read_header_timeout: 1s, max_connections: 4}}
-      http: {{endpoint: 127.0.0.1:0, max_request_body_size: 256KiB, {limits}, max_connections: 16}}
-    limits: {{max_attributes: 64, max_attribute_value_length: 64KiB}}
-  cloudflare_tail:
-    http: {{endpoint: 127.0.0.1:0, max_request_body_size: 256KiB, {limits}, max_connections: 3}}
-    grpc: {{endpoint: 127.0.0.1:0}}
-    auth: {{bearer_token: {tail_token}}}
-processors:
-  batch: {{send_batch_size: 1000, timeout: 50ms}}
-exporters:
-  clickhouse:
-    endpoint: chdb://{store}
-    database: tailhouse
-    dead_letter_dir: {deadletter}
-    retry_on_failure: {{initial_interval: 50ms, max_elapsed_time: 2s}}
-service:
-  memory_limiter: {{limit: {memory_limit}}}
-  pipelines:
-    traces:  {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-    logs:    {{receivers: [otlp, cloudflare_tail], processors: [batch], exporters: [clickhouse]}}
-    metrics: {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-  telemetry:
-    admin:
-      endpoint: 127.0.0.1:0
-      auth: {{bearer_token: {token}}}
-      {limits_block}
-      max_connections: 16
-    logs: {{progress_interval: 0}}
-"""
-
 
 def hardened_service(tmp: Path, memory_limit: str = "96KiB") -> RunningService:
-    """A service with OTLP gRPC/HTTP, tail HTTP/gRPC and an authenticated admin port, all on loopback."""
-    text = CONFIG.format(limits=LIMITS, limits_block=LIMITS.replace(", ", "\n      "), store=tmp / "store",
-                         deadletter=tmp / "deadletter", token=TOKEN, tail_token=TAIL_TOKEN, memory_limit=memory_limit)
-    return RunningService(text, tmp)
+    """A service with OTLP gRPC/HTTP, tail HTTP/gRPC and an authenticated admin port, all on loopback (thread mode)."""
+    return start(tmp, "hardened", mode="thread", token=TOKEN, tail_token=TAIL_TOKEN, memory_limit=memory_limit)
 
 
 def count_rows(svc: RunningService, where: str = "1") -> int:
     """Rows in `events` (read with the exporter's own client, not through the admin endpoint)."""
-    return int(svc.query(f"SELECT count() FROM tailhouse.events WHERE {where}")[0][0])
-
-
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return int(svc.store_rows(f"SELECT count() FROM tailhouse.events WHERE {where}")[0][0])
 
 
 def span_request(service: str, name: str = "op", trace_byte: int = 1) -> bytes:
@@ -108,7 +60,7 @@ def admin_request(svc: RunningService, path: str, body: bytes | None = None, tok
                   headers: dict[str, str] | None = None, method: str | None = None) -> tuple[int, dict[str, str], bytes]:
     """One request to the admin endpoint (with the bearer token unless `token` is None)."""
     hdrs = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
-    return http_request(svc.admin + path, body, hdrs, method)
+    return http_request(svc.admin_url + path, body, hdrs, method)
 
 
 def error_of(body: bytes) -> str:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import random
 import time
-import urllib.request
 from typing import Any
 
 import grpc
@@ -15,6 +13,8 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as msvc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as tsvc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceServiceStub
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+from harness import post_json
 
 NOW_NS = int(time.time() * 1e9)
 
@@ -97,8 +97,7 @@ def export_logs(endpoint: str, req: lsvc.ExportLogsServiceRequest, timeout: floa
 
 
 def post_tail(url: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """POST TraceItems to the tail receiver; its JSON answer."""
-    req = urllib.request.Request(url, data=json.dumps(items).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=120) as resp:
-        return json.loads(resp.read())
+    """POST TraceItems to the tail receiver; its JSON answer (which must be a 200)."""
+    status, answer, _ = post_json(url, items, timeout=120)
+    assert status == 200, answer
+    return answer

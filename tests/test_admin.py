@@ -10,15 +10,14 @@ from typing import Iterator
 
 import pytest
 from clickhouse_connect.driver.exceptions import OperationalError
-from ops_harness import RunningService, config_text, get_json, http_request
+from harness import RunningService, get_json, http_request, start
 
 
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    tmp = tmp_path_factory.mktemp("admin")
-    s = RunningService(config_text(tmp), tmp)
+    s = start(tmp_path_factory.mktemp("admin"), "otlp", mode="thread")
     yield s
-    s.close()
+    s.stop()
 
 
 def _trace_json(trace_hex: str, spans: int = 2) -> bytes:
@@ -34,11 +33,11 @@ def _send(svc: RunningService, trace_hex: str, spans: int = 2) -> int:
 
 
 def test_health_stats_and_metrics_agree(svc: RunningService) -> None:
-    assert get_json(svc.admin + "/health") == (200, {"status": "ok", "reason": ""})
-    before = get_json(svc.admin + "/stats")[1]["signals"]["traces"]["accepted_items"]
+    assert get_json(svc.admin_url + "/health") == (200, {"status": "ok", "reason": ""})
+    before = get_json(svc.admin_url + "/stats")[1]["signals"]["traces"]["accepted_items"]
     assert _send(svc, "c1" * 16, spans=3) == 200
-    assert http_request(svc.admin + "/flush", b"", method="POST")[0] == 200  # acked from the log; now written
-    status, stats = get_json(svc.admin + "/stats")
+    assert http_request(svc.admin_url + "/flush", b"", method="POST")[0] == 200  # acked from the log; now written
+    status, stats = get_json(svc.admin_url + "/stats")
     assert status == 200 and stats["ready"] is True
     traces = stats["signals"]["traces"]
     assert traces["accepted_items"] == before + 3
@@ -50,7 +49,7 @@ def test_health_stats_and_metrics_agree(svc: RunningService) -> None:
     assert et["batches"] >= 1 and et["pending_items"] == 0 and et["dead_letter_items"] == 0
     assert et["export_latency_seconds"]["count"] >= 1
 
-    status, headers, body = http_request(svc.admin + "/metrics")
+    status, headers, body = http_request(svc.admin_url + "/metrics")
     text = body.decode()
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     assert f'tailhouse_receiver_accepted_items_total{{signal="traces"}} {float(traces["accepted_items"])}' in text
@@ -61,8 +60,8 @@ def test_health_stats_and_metrics_agree(svc: RunningService) -> None:
 
 
 def test_flush(svc: RunningService) -> None:
-    assert http_request(svc.admin + "/flush")[0] == 405
-    status, _, body = http_request(svc.admin + "/flush", b"", method="POST")
+    assert http_request(svc.admin_url + "/flush")[0] == 405
+    status, _, body = http_request(svc.admin_url + "/flush", b"", method="POST")
     assert status == 200 and json.loads(body) == {"flushed": True}
 
 
@@ -81,14 +80,14 @@ def test_health_503_while_exporter_cannot_write(svc: RunningService) -> None:
     sender.start()
     try:
         deadline = time.monotonic() + 10
-        status, health = get_json(svc.admin + "/health")
+        status, health = get_json(svc.admin_url + "/health")
         while status == 200 and time.monotonic() < deadline:
             time.sleep(0.05)
-            status, health = get_json(svc.admin + "/health")
+            status, health = get_json(svc.admin_url + "/health")
         assert status == 503
         assert health["status"] == "unavailable"
         assert "exporter clickhouse" in health["reason"] and "simulated" in health["reason"]
-        assert "tailhouse_exporter_healthy{exporter=\"clickhouse\"} 0.0" in http_request(svc.admin + "/metrics")[2].decode()
+        assert "tailhouse_exporter_healthy{exporter=\"clickhouse\"} 0.0" in http_request(svc.admin_url + "/metrics")[2].decode()
     finally:
         sender.join(30)
         for c in clients:
@@ -96,15 +95,15 @@ def test_health_503_while_exporter_cannot_write(svc: RunningService) -> None:
     # The write-ahead log holds the data: the client was acknowledged (200) although every insert
     # failed, and nothing was failed back; retries were counted.
     assert result == [200]
-    stats = get_json(svc.admin + "/stats")[1]
+    stats = get_json(svc.admin_url + "/stats")[1]
     assert stats["exporters"]["clickhouse"]["signals"]["traces"]["retries"] >= 1
     assert stats["signals"]["traces"]["failed_items"] == 0
     # Once inserts work again the queued data is written and the service is ready again.
     assert _send(svc, "c3" * 16) == 200
     deadline = time.monotonic() + 15
-    while get_json(svc.admin + "/health")[0] != 200 and time.monotonic() < deadline:
+    while get_json(svc.admin_url + "/health")[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert get_json(svc.admin + "/health")[0] == 200
+    assert get_json(svc.admin_url + "/health")[0] == 200
 
 
 def test_health_503_and_backpressure_when_log_full(svc: RunningService) -> None:
@@ -122,7 +121,7 @@ def test_health_503_and_backpressure_when_log_full(svc: RunningService) -> None:
     try:
         assert _send(svc, "c4" * 16) == 200
         wal.options = dataclasses.replace(options, max_bytes=wal.unexported_bytes())  # the log is now full
-        status, health = get_json(svc.admin + "/health")
+        status, health = get_json(svc.admin_url + "/health")
         assert status == 503 and "otlp_traces log full (" in health["reason"]
         status, headers, body = http_request(svc.endpoint("otlp/http") + "/v1/traces", _trace_json("c5" * 16),
                                              {"Content-Type": "application/json"}, "POST")
@@ -132,8 +131,8 @@ def test_health_503_and_backpressure_when_log_full(svc: RunningService) -> None:
         for c in clients:
             del c.raw_insert
     deadline = time.monotonic() + 15
-    while get_json(svc.admin + "/health")[0] != 200 and time.monotonic() < deadline:
+    while get_json(svc.admin_url + "/health")[0] != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert get_json(svc.admin + "/health")[0] == 200
-    rows = svc.query("SELECT count() FROM events WHERE trace_id IN ('" + "c4" * 16 + "', '" + "c5" * 16 + "')")
+    assert get_json(svc.admin_url + "/health")[0] == 200
+    rows = svc.store_rows("SELECT count() FROM events WHERE trace_id IN ('" + "c4" * 16 + "', '" + "c5" * 16 + "')")
     assert rows == [(2,)]  # the accepted request is stored once; the refused one not at all

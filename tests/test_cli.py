@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ import grpc
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as lsvc
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 
-from service_harness import start_service
+from harness import start
 
 
 def _sql(config: Path, query: str, fmt: str = "JSONEachRow") -> subprocess.CompletedProcess[str]:
@@ -31,7 +32,7 @@ def _send_log(endpoint: str, service_name: str, body: str) -> None:
 
 
 def test_sql_while_running_and_after_stop(tmp_path: Path) -> None:
-    svc = start_service(tmp_path)
+    svc = start(tmp_path, "default", mode="subprocess")
     name = f"cli-{uuid.uuid4().hex[:8]}"
     try:
         _send_log(svc.grpc_endpoint, name, "hello from the cli test")
@@ -56,7 +57,7 @@ def test_sql_while_running_and_after_stop(tmp_path: Path) -> None:
 
 def test_sigint_flushes_pending_batch(tmp_path: Path) -> None:
     # A long batch timeout keeps the data pending; the client call is still waiting for its ack.
-    svc = start_service(tmp_path, batch_timeout="60s")
+    svc = start(tmp_path, "default", mode="subprocess", batch_timeout="60s")
     name = f"sigint-{uuid.uuid4().hex[:8]}"
     import threading
 
@@ -76,8 +77,7 @@ def test_sigint_flushes_pending_batch(tmp_path: Path) -> None:
         if stats["signals"]["logs"]["pending_items"] or stats["signals"]["logs"]["requests"]:
             break
         time.sleep(0.05)
-    svc.proc.send_signal(2)  # SIGINT
-    assert svc.proc.wait(60) == 0
+    assert svc.kill(signal.SIGINT, timeout=60) == 0
     t.join(30)
     assert not errors, f"the in-flight export failed during shutdown: {errors}"
     out = _sql(svc.config_path, f"SELECT count() AS n FROM events WHERE service_name = '{name}'")

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-from ops_harness import RunningService, config_text, http_request
-
-PROTOCOLS = """      http:
-        endpoint: 127.0.0.1:0
-"""
+from harness import RunningService, http_request, start
 
 
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    tmp: Path = tmp_path_factory.mktemp("cf_otlp")
-    s = RunningService(config_text(tmp, PROTOCOLS), tmp)
+    s = start(tmp_path_factory.mktemp("cf_otlp"), "otlp", mode="thread")
     yield s
-    s.close()
+    s.stop()
 
 
 def _kv(key: str, value: str | int | float) -> dict:
@@ -78,7 +72,7 @@ def test_worker_spans_map_cloudflare_attributes(svc: RunningService) -> None:
         },
     ]}
     _post(svc, "/v1/traces", doc)
-    rows = svc.query(
+    rows = svc.store_rows(
         "SELECT trace_id, service_name, request_id, geo_colo, outcome, cpu_time_ms, duration_ns, http_method, "
         "attributes['cloudflare.ray_id'], resource_attributes['cloudflare.script_name'] "
         f"FROM events WHERE trace_id IN ('{root}', '{other}') ORDER BY trace_id")
@@ -107,7 +101,7 @@ def test_worker_logs_map_cloudflare_resource_attributes(svc: RunningService) -> 
         ]}],
     }]}
     _post(svc, "/v1/logs", doc)
-    rows = svc.query(
+    rows = svc.store_rows(
         "SELECT body, service_name, request_id, geo_colo, outcome, cpu_time_ms, duration_ns "
         f"FROM events WHERE event_type = 'log' AND trace_id = '{trace_id}' ORDER BY timestamp")
     assert rows == [

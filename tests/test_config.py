@@ -7,34 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import config_text
 
 from tailhouse.collector.config import parse_config
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig
 from tailhouse.collector.config_loader import ConfigError, parse_byte_size, parse_duration
 
-ISSUE_EXAMPLE = """
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:4317
-processors:
-  batch:
-    send_batch_size: 8192
-    timeout: 1s
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse      # or http(s)://user:pass@host:8123
-    database: tailhouse
-service:
-  pipelines:
-    traces:  {receivers: [otlp], processors: [batch], exporters: [clickhouse]}
-    logs:    {receivers: [otlp], processors: [batch], exporters: [clickhouse]}
-    metrics: {receivers: [otlp], processors: [batch], exporters: [clickhouse]}
-  telemetry:
-    admin:
-      endpoint: 127.0.0.1:13133
-"""
+# The config example of the issue, as written (the tests below change one key at a time).
+ISSUE_EXAMPLE = config_text("issue_example")
 
 
 def test_issue_example_parses(tmp_path: Path) -> None:

@@ -24,55 +24,12 @@ from pathlib import Path
 import grpc
 import pytest
 
-from fault_support import (SpanLoad, exporter_counter, queue_empty, span_figures, trace_request,
-                           wait_until, TRACE_METHOD)
-from service_harness import RunningService, free_port, launch, start_service
-
-CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{grpc_port}
-      http:
-        endpoint: 127.0.0.1:{http_port}
-processors:
-  batch:
-    send_batch_size: 8192
-    timeout: 200ms
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    database: tailhouse
-    retry_on_failure:
-      initial_interval: 100ms
-      max_interval: 1s
-      max_elapsed_time: 5s
-    sending_queue:
-      max_size_mib: {queue_mib}
-service:
-  pipelines:
-    traces: {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-  telemetry:
-    admin:
-      endpoint: 127.0.0.1:{admin_port}
-      allow_writes: true  # the test makes outages through the admin endpoint
-  shutdown_timeout: {shutdown_timeout}
-"""
+from fault_support import SpanLoad, exporter_counter, queue_empty, span_figures, trace_request, TRACE_METHOD
+from harness import RunningService, start, wait_until
 
 
 def _start(tmp_path: Path, queue_mib: int = 1024, shutdown_timeout: str = "20s") -> RunningService:
-    return start_service(tmp_path, CONFIG, http_port=free_port(), queue_mib=queue_mib,
-                         shutdown_timeout=shutdown_timeout)
-
-
-def _http_port(svc: RunningService) -> int:
-    for line in svc.config_path.read_text().splitlines():
-        if "endpoint" in line and "127.0.0.1" in line:
-            port = int(line.rsplit(":", 1)[1])
-            if port not in (svc.grpc_port, svc.admin_port):
-                return port
-    raise AssertionError("no http port in config")
+    return start(tmp_path, "faults", mode="subprocess", queue_mib=queue_mib, shutdown_timeout=shutdown_timeout)
 
 
 def _outage(svc: RunningService) -> None:
@@ -131,11 +88,10 @@ def test_kill_9_under_load_then_restart(tmp_path: Path) -> None:
         _outage(svc)
         time.sleep(3)
         queued = svc.get_json("/stats")[1]["exporters"]["clickhouse"]["queue_bytes"]
-        svc.proc.send_signal(signal.SIGKILL)
-        svc.proc.wait(30)
+        svc.kill(signal.SIGKILL)
         acked_before_kill = load.acked()
         time.sleep(1)  # clients meet a dead port and retry
-        svc = launch(svc.workdir, svc.config_path, svc.grpc_port, svc.admin_port)
+        svc = svc.restart()
         replayed = exporter_counter(svc, "replayed_items")
         _recover(svc)
         time.sleep(3)
@@ -210,7 +166,7 @@ def test_full_queue_answers_with_backpressure_not_loss(tmp_path: Path) -> None:
         status, health = svc.get_json("/health")
         assert status == 503 and "log full" in health["reason"], health
         # OTLP/HTTP answers 503 with Retry-After while the queue is full.
-        req = urllib.request.Request(f"http://127.0.0.1:{_http_port(svc)}/v1/traces", method="POST",
+        req = urllib.request.Request(svc.endpoint("otlp/http") + "/v1/traces", method="POST",
                                      data=trace_request(name, f"{name}-http", 10, pad=2500),
                                      headers={"Content-Type": "application/x-protobuf"})
         with pytest.raises(urllib.error.HTTPError) as http_err:
@@ -242,7 +198,7 @@ def test_sigterm_during_outage_leaves_data_queued_for_next_start(tmp_path: Path)
     assert svc.stop() == 0, "".join(svc.stderr_lines[-30:])
     took = time.monotonic() - started
     assert any("stay in the log" in line for line in svc.stderr_lines), svc.stderr_lines[-10:]
-    svc = launch(svc.workdir, svc.config_path, svc.grpc_port, svc.admin_port)
+    svc = svc.restart()
     try:
         assert exporter_counter(svc, "replayed_items") == load.acked_spans
         _recover(svc)

@@ -33,58 +33,23 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tailhouse.exporters.otlp.transport import classify_grpc, classify_http, retry_after_seconds
 from otlp_sink import Failure, OtlpSink
-from service_harness import RunningService, free_port, start_service
-from tail_support import post
-
-CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: 127.0.0.1:{grpc_port}}}
-  cloudflare_tail:
-    http: {{endpoint: 127.0.0.1:{tail_port}}}
-processors:
-  batch: {{send_batch_size: 1000, timeout: 100ms}}
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    database: tailhouse
-  otlp:
-    endpoint: 127.0.0.1:{sink_grpc}
-    tls: {{insecure: true}}
-    headers: {{x-tenant: acme}}
-    retry_on_failure: {{initial_interval: 100ms, max_interval: 300ms}}
-  otlphttp:
-    endpoint: http://127.0.0.1:{sink_http}
-    compression: zstd
-    headers: {{Authorization: Bearer fwd-token}}
-    retry_on_failure: {{initial_interval: 100ms, max_interval: 300ms}}
-service:
-  pipelines:
-    traces:  {{receivers: [otlp], processors: [batch], exporters: [clickhouse, otlp, otlphttp]}}
-    logs:    {{receivers: [otlp, cloudflare_tail], processors: [batch], exporters: [clickhouse, otlp, otlphttp]}}
-    metrics: {{receivers: [otlp], processors: [batch], exporters: [clickhouse, otlp, otlphttp]}}
-  telemetry:
-    admin: {{endpoint: 127.0.0.1:{admin_port}}}
-  shutdown_timeout: 10s
-"""
+from harness import RunningService, free_port, post_json, start
 
 
 class Forwarding:
-    def __init__(self, svc: RunningService, grpc_sink: OtlpSink, http_sink: OtlpSink, tail_port: int) -> None:
+    def __init__(self, svc: RunningService, grpc_sink: OtlpSink, http_sink: OtlpSink) -> None:
         self.svc, self.grpc_sink, self.http_sink = svc, grpc_sink, http_sink
-        self.tail_url = f"http://127.0.0.1:{tail_port}/v1/tail"
+        self.tail_url = svc.tail_url
 
 
 @pytest.fixture(scope="module")
 def fwd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Forwarding]:
     grpc_sink, http_sink = OtlpSink(), OtlpSink()
     sink_grpc, sink_http = grpc_sink.start_grpc(), http_sink.start_http()
-    tail_port = free_port()
-    svc = start_service(tmp_path_factory.mktemp("fwd"), CONFIG, sink_grpc=sink_grpc, sink_http=sink_http,
-                        tail_port=tail_port)
+    svc = start(tmp_path_factory.mktemp("fwd"), "forward", mode="subprocess", sink_grpc_port=sink_grpc,
+                sink_http_port=sink_http)
     try:
-        yield Forwarding(svc, grpc_sink, http_sink, tail_port)
+        yield Forwarding(svc, grpc_sink, http_sink)
     finally:
         code = svc.stop()
         grpc_sink.stop()
@@ -186,7 +151,7 @@ def test_tail_events_are_forwarded_as_otlp_logs_with_their_trace_id(fwd: Forward
         "exceptions": [{"name": "TypeError", "message": "x is undefined", "stack": "at cart.js:1",
                         "timestamp": 1795347406601}],
     }
-    status, answer, _ = post(fwd.tail_url, [item], token=None)
+    status, answer, _ = post_json(fwd.tail_url, [item])
     assert status == 200, answer
 
     def records(sink: OtlpSink) -> list[Any]:
@@ -237,34 +202,9 @@ def test_a_permanent_refusal_is_dead_lettered_not_retried(fwd: Forwarding) -> No
     assert stats["exporters"]["otlp"]["signals"]["traces"]["dead_letter_items"] >= 1
 
 
-DOWN_CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: 127.0.0.1:{grpc_port}}}
-processors:
-  batch: {{send_batch_size: 1000, timeout: 100ms}}
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    database: tailhouse
-  otlp/down:
-    endpoint: 127.0.0.1:{sink_grpc}
-    tls: {{insecure: true}}
-    timeout: 1s
-    retry_on_failure: {{initial_interval: 100ms, max_interval: 300ms}}
-service:
-  pipelines:
-    traces:  {{receivers: [otlp], processors: [batch], exporters: [clickhouse, otlp/down]}}
-  telemetry:
-    admin: {{endpoint: 127.0.0.1:{admin_port}, allow_writes: true}}  # the test detaches a table
-  shutdown_timeout: 5s
-"""
-
-
 def test_a_down_forward_target_does_not_block_clickhouse_and_gets_the_data_once_back(tmp_path: Path) -> None:
     port = free_port()  # nothing listens here yet
-    svc = start_service(tmp_path, DOWN_CONFIG, sink_grpc=port)
+    svc = start(tmp_path, "forward_down", mode="subprocess", sink_grpc_port=port)
     sink = OtlpSink()
     try:
         service = f"fwd-{uuid.uuid4().hex[:8]}"
@@ -413,7 +353,7 @@ def test_tls_destination_verified_against_ca_file(tmp_path: Path, transport: str
 def test_clickhouse_unable_to_write_does_not_block_forwarding(tmp_path: Path) -> None:
     sink = OtlpSink()
     port = sink.start_grpc()
-    svc = start_service(tmp_path, DOWN_CONFIG, sink_grpc=port)
+    svc = start(tmp_path, "forward_down", mode="subprocess", sink_grpc_port=port)
     try:
         # The events table goes away (UNKNOWN_TABLE is retryable): the clickhouse exporter retries.
         svc.query_raw("DETACH TABLE tailhouse.events", "TSV", write=True, flush=False)

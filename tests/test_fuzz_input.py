@@ -22,7 +22,7 @@ from pathlib import Path
 import grpc
 
 from fault_support import trace_request
-from service_harness import free_port, start_service
+from harness import start
 
 SEED = 20240604
 PER_TRANSPORT = 5000
@@ -33,36 +33,6 @@ GRPC_METHODS = [
     "/tailhouse.tail.v1.TailService/Export",
 ]
 HTTP_PATHS = ["/v1/traces", "/v1/logs", "/v1/metrics"]
-
-CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{grpc_port}
-      http:
-        endpoint: 127.0.0.1:{http_port}
-  cloudflare_tail:
-    http:
-      endpoint: 127.0.0.1:{tail_http_port}
-    grpc:
-      endpoint: 127.0.0.1:{tail_grpc_port}
-processors:
-  batch:
-    timeout: 200ms
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    database: tailhouse
-service:
-  pipelines:
-    traces: {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-    logs: {{receivers: [otlp, cloudflare_tail], processors: [batch], exporters: [clickhouse]}}
-    metrics: {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-  telemetry:
-    admin:
-      endpoint: 127.0.0.1:{admin_port}
-"""
 
 
 def _mutate(rng: random.Random, valid: bytes) -> bytes:
@@ -104,8 +74,9 @@ def _json_body(rng: random.Random) -> bytes:
 
 
 def test_ten_thousand_malformed_requests(tmp_path: Path) -> None:
-    ports = {k: free_port() for k in ("http_port", "tail_http_port", "tail_grpc_port")}
-    svc = start_service(tmp_path, CONFIG, **ports)
+    svc = start(tmp_path, "fuzz", mode="subprocess")
+    ports = {"http_port": svc.port("otlp/http"), "tail_http_port": svc.port("tail/http"),
+             "tail_grpc_port": svc.port("tail/grpc")}
     rng = random.Random(SEED)
     valid = trace_request("fuzz-seed", "seed", 5)
     grpc_cases = []

@@ -28,43 +28,19 @@ from tailhouse.collector.live.events import decode
 from tailhouse.collector.live.filters import FilterError, TailFilter, split_topic
 from tailhouse.collector.live.where import WhereError, compile_where
 from live_support import Subscriber
-from service_harness import RunningService, free_port, start_service
-from tail_support import post
-
-CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: 127.0.0.1:{grpc_port}}}
-  cloudflare_tail:
-    http: {{endpoint: 127.0.0.1:{tail_port}}}
-processors:
-  batch: {{send_batch_size: 5000, timeout: 200ms}}
-exporters:
-  clickhouse:
-    endpoint: chdb://./data/clickhouse
-    database: tailhouse
-service:
-  pipelines:
-    traces:  {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-    logs:    {{receivers: [otlp, cloudflare_tail], processors: [batch], exporters: [clickhouse]}}
-  telemetry:
-    admin: {{endpoint: 127.0.0.1:{admin_port}}}
-  shutdown_timeout: 10s
-"""
+from harness import RunningService, post_json, start
 
 
 class Live:
-    def __init__(self, svc: RunningService, tail_port: int) -> None:
+    def __init__(self, svc: RunningService) -> None:
         self.svc = svc
-        self.tail_url = f"http://127.0.0.1:{tail_port}/v1/tail"
+        self.tail_url = svc.tail_url
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    tail_port = free_port()
-    svc = start_service(tmp_path_factory.mktemp("live"), CONFIG, tail_port=tail_port)
-    yield Live(svc, tail_port)
+    svc = start(tmp_path_factory.mktemp("live"), "live_tail", mode="subprocess")
+    yield Live(svc)
     code = svc.stop()
     assert code == 0, "".join(svc.stderr_lines[-40:])
 
@@ -147,7 +123,7 @@ def test_a_tail_post_reaches_a_topic_subscriber_within_a_second(live: Live) -> N
     everything = Subscriber(live.svc.admin_url, type="tail", service=script)
     try:
         started = time.monotonic()
-        status, answer, _ = post(live.tail_url, [_tail_item(script, trace_id)], token=None)
+        status, answer, _ = post_json(live.tail_url, [_tail_item(script, trace_id)])
         acked = time.monotonic()
         assert status == 200, answer
         got = exceptions.wait_for(lambda e: True)

@@ -10,7 +10,7 @@ import time
 from typing import Iterator
 
 import pytest
-from ops_harness import RunningService, config_text
+from harness import RunningService, start
 
 from tailhouse.exporters.clickhouse.otel_views import OTEL_VIEWS
 
@@ -54,8 +54,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.trace import Link, SpanKind, StatusCode
 
-    tmp = tmp_path_factory.mktemp("views")
-    svc = RunningService(config_text(tmp), tmp)
+    svc = start(tmp_path_factory.mktemp("views"), "otlp", mode="thread")
     base = svc.endpoint("otlp/http")
     resource = Resource.create({"service.name": "checkout", "host.name": "web-1"})
     tp = TracerProvider(resource=resource)
@@ -87,13 +86,13 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
     }
     _insert_metric_rows(svc)
     yield svc, ids
-    svc.close()
+    svc.stop()
 
 
 def _insert_metric_rows(svc: RunningService) -> None:
     common = ("event_type, event_name, source, service_name, timestamp, start_timestamp, attributes, scope_name, "
               "metric_type, metric_unit, aggregation_temporality, data")
-    svc.query(
+    svc.store_rows(
         f"INSERT INTO events ({common}, value, is_monotonic, count, sum, min, max, bucket_counts, explicit_bounds, "
         "exp_scale, exp_positive_offset, exp_positive_bucket_counts, `quantiles.quantile`, `quantiles.value`) VALUES "
         "('metric', 'queue_depth', 'otlp', 'checkout', now64(9), now64(9), {'queue': 'a'}, 'm', 'gauge', '1', '', "
@@ -120,19 +119,19 @@ def test_every_view_has_the_exporter_columns_in_order(seeded: tuple[RunningServi
     svc, _ = seeded
     assert {v.name for v in OTEL_VIEWS} == set(EXPORTER_COLUMNS)
     for view in OTEL_VIEWS:
-        desc = svc.query(f"DESC TABLE {view.name}")
+        desc = svc.store_rows(f"DESC TABLE {view.name}")
         assert [r[0] for r in desc] == EXPORTER_COLUMNS[view.name].split(), view.name
         assert [r[1] for r in desc] == [c.type for c in view.columns], view.name
         # Grafana switches to JSON-column SQL when it sees JSON; every attribute map must stay a Map.
         assert all("JSON" not in r[1] for r in desc)
-    types = dict((r[0], r[1]) for r in svc.query("DESC TABLE otel_traces"))
+    types = dict((r[0], r[1]) for r in svc.store_rows("DESC TABLE otel_traces"))
     assert types["SpanAttributes"] == MAP and types["Events.Timestamp"] == "Array(DateTime64(9))"
-    assert dict((r[0], r[1]) for r in svc.query("DESC TABLE otel_logs"))["TimestampTime"] == "DateTime"
+    assert dict((r[0], r[1]) for r in svc.store_rows("DESC TABLE otel_logs"))["TimestampTime"] == "DateTime"
 
 
 def test_select_star_trace_row(seeded: tuple[RunningService, dict[str, str]]) -> None:
     svc, ids = seeded
-    rows = svc.query(f"SELECT * FROM otel_traces WHERE SpanId = '{ids['child']}'")
+    rows = svc.store_rows(f"SELECT * FROM otel_traces WHERE SpanId = '{ids['child']}'")
     assert len(rows) == 1
     (ts, trace_id, span_id, parent, state, name, kind, service, res, scope, scope_ver, attrs, duration, status,
      status_msg, ev_ts, ev_name, ev_attrs, link_trace, link_span, link_state, link_attrs) = rows[0]
@@ -143,13 +142,13 @@ def test_select_star_trace_row(seeded: tuple[RunningService, dict[str, str]]) ->
     assert res["host.name"] == "web-1"
     assert ev_name == ["retry"] and ev_attrs == [{"attempt": "2"}]
     assert link_trace == [ids["other_trace"]]
-    root = svc.query(f"SELECT SpanKind, StatusCode, ParentSpanId FROM otel_traces WHERE SpanId = '{ids['root']}'")
+    root = svc.store_rows(f"SELECT SpanKind, StatusCode, ParentSpanId FROM otel_traces WHERE SpanId = '{ids['root']}'")
     assert root == [("Server", "Unset", "")]
 
 
 def test_grafana_trace_list(seeded: tuple[RunningService, dict[str, str]]) -> None:
     svc, ids = seeded
-    rows = svc.query(_grafana(
+    rows = svc.store_rows(_grafana(
         'SELECT "TraceId" as traceID, "ServiceName" as serviceName, "SpanName" as operationName, '
         '"Timestamp" as startTime, multiply("Duration", 0.000001) as duration '
         'FROM "tailhouse"."otel_traces" WHERE ( Timestamp >= $__fromTime AND Timestamp <= $__toTime ) '
@@ -193,7 +192,7 @@ def test_grafana_trace_by_id_with_timestamp_table(seeded: tuple[RunningService, 
         'FROM "tailhouse"."otel_traces" WHERE traceID = trace_id AND "Timestamp" >= trace_start AND "Timestamp" <= trace_end '
         "LIMIT 1000"
     )
-    rows = svc.query(sql)
+    rows = svc.store_rows(sql)
     by_span = {r[1]: r for r in rows}
     assert set(by_span) == {ids["root"], ids["child"]}
     child = by_span[ids["child"]]
@@ -209,7 +208,7 @@ def test_grafana_logs_volume_context_and_trace_to_logs(seeded: tuple[RunningServ
         'TraceId as "traceID" FROM "tailhouse"."otel_logs" WHERE ( TimestampTime >= $__fromTime AND TimestampTime <= '
         "$__toTime ) AND ( timestamp >= $__fromTime AND timestamp <= $__toTime ) ORDER BY timestamp DESC LIMIT 1000"
     )
-    logs = svc.query(_grafana(logs_sql))
+    logs = svc.store_rows(_grafana(logs_sql))
     assert [r[2] for r in logs] == ["ERROR", "INFO"]
     assert logs[1][3] == {"container_name": "/shop_1"} and logs[0][4] == ids["trace"]
 
@@ -222,78 +221,78 @@ def test_grafana_logs_volume_context_and_trace_to_logs(seeded: tuple[RunningServ
         f'FROM (\n{head}\n) AS src\nWHERE toDateTime(src."timestamp") >= $__fromTime AND '
         f'toDateTime(src."timestamp") <= $__toTime\nGROUP BY "time"\nORDER BY "time" ASC'
     )
-    totals = svc.query(_grafana(volume))
+    totals = svc.store_rows(_grafana(volume))
     assert sum(r[1] for r in totals) == 1 and sum(r[2] for r in totals) == 1
 
     # Log context: the rows just before a chosen row, same service.
-    row_ns = svc.query("SELECT toUnixTimestamp64Nano(Timestamp) FROM otel_logs WHERE SeverityText = 'ERROR'")[0][0]
-    context = svc.query(
+    row_ns = svc.store_rows("SELECT toUnixTimestamp64Nano(Timestamp) FROM otel_logs WHERE SeverityText = 'ERROR'")[0][0]
+    context = svc.store_rows(
         'SELECT Timestamp as "timestamp", Body as "body", SeverityText as "level" FROM "tailhouse"."otel_logs" '
         f"WHERE ( timestamp < fromUnixTimestamp64Nano({row_ns}) ) AND ( \"ServiceName\" = 'checkout' ) "
         "ORDER BY timestamp DESC LIMIT 10")
     assert [r[2] for r in context] == ["INFO"]
 
     # Trace to logs: the logs query filtered on the trace id.
-    to_logs = svc.query(_grafana(logs_sql.replace(" ORDER BY", f" AND ( traceID = '{ids['trace']}' ) ORDER BY")))
+    to_logs = svc.store_rows(_grafana(logs_sql.replace(" ORDER BY", f" AND ( traceID = '{ids['trace']}' ) ORDER BY")))
     assert len(to_logs) == 2
 
 
 def test_exporter_readme_queries(seeded: tuple[RunningService, dict[str, str]]) -> None:
     svc, ids = seeded
-    sev = svc.query("SELECT toDateTime(toStartOfInterval(Timestamp, INTERVAL 60 second)) as time, SeverityText, "
-                    "count() as count FROM otel_logs WHERE time >= NOW() - INTERVAL 1 HOUR "
-                    "GROUP BY SeverityText, time ORDER BY time")
+    sev = svc.store_rows("SELECT toDateTime(toStartOfInterval(Timestamp, INTERVAL 60 second)) as time, SeverityText, "
+                         "count() as count FROM otel_logs WHERE time >= NOW() - INTERVAL 1 HOUR "
+                         "GROUP BY SeverityText, time ORDER BY time")
     assert sorted(r[1] for r in sev) == ["ERROR", "INFO"]
     recent = "AND Timestamp >= NOW() - INTERVAL 1 HOUR Limit 100"
-    assert len(svc.query(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE ServiceName = 'checkout' {recent}")) == 2
-    assert len(svc.query("SELECT Timestamp as log_time, Body FROM otel_logs WHERE "
-                         f"LogAttributes['container_name'] = '/shop_1' {recent}")) == 1
-    assert len(svc.query(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE hasToken(Body, 'http') {recent}")) == 1
-    assert len(svc.query(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE match(Body, 'ba.k') {recent}")) == 1
-    assert len(svc.query("SELECT Timestamp as log_time, Body FROM otel_logs WHERE "
-                         f"JSONExtractFloat(Body, 'bytes') > 1000 {recent}")) == 1
+    assert len(svc.store_rows(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE ServiceName = 'checkout' {recent}")) == 2
+    assert len(svc.store_rows("SELECT Timestamp as log_time, Body FROM otel_logs WHERE "
+                              f"LogAttributes['container_name'] = '/shop_1' {recent}")) == 1
+    assert len(svc.store_rows(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE hasToken(Body, 'http') {recent}")) == 1
+    assert len(svc.store_rows(f"SELECT Timestamp as log_time, Body FROM otel_logs WHERE match(Body, 'ba.k') {recent}")) == 1
+    assert len(svc.store_rows("SELECT Timestamp as log_time, Body FROM otel_logs WHERE "
+                              f"JSONExtractFloat(Body, 'bytes') > 1000 {recent}")) == 1
 
     span_cols = ("Timestamp as log_time, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, Duration, "
                  "StatusCode, StatusMessage, toString(SpanAttributes), toString(ResourceAttributes), "
                  "toString(Events.Name), toString(Links.TraceId)")
-    by_attr = svc.query(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' "
-                        f"AND SpanAttributes['peer.service'] = 'bank' {recent}")
+    by_attr = svc.store_rows(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' "
+                             f"AND SpanAttributes['peer.service'] = 'bank' {recent}")
     assert [r[4] for r in by_attr] == ["POST /pay"]
-    by_id = svc.query(
+    by_id = svc.store_rows(
         f"WITH '{ids['trace']}' as trace_id, (SELECT min(Start) FROM otel_traces_trace_id_ts WHERE TraceId = trace_id) "
         "as start, (SELECT max(End) + 1 FROM otel_traces_trace_id_ts WHERE TraceId = trace_id) as end "
         f"SELECT {span_cols} FROM otel_traces WHERE TraceId = trace_id AND Timestamp >= start AND Timestamp <= end "
         "Limit 100")
     assert len(by_id) == 2 and any(r[12] == "['retry']" for r in by_id)
-    errors = svc.query(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' AND StatusCode = 'Error' {recent}")
+    errors = svc.store_rows(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' AND StatusCode = 'Error' {recent}")
     assert [r[4] for r in errors] == ["bank call"]
-    slow = svc.query(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' AND Duration > 1 * 1e6 {recent}")
+    slow = svc.store_rows(f"SELECT {span_cols} FROM otel_traces WHERE ServiceName = 'checkout' AND Duration > 1 * 1e6 {recent}")
     assert "bank call" in [r[4] for r in slow]
 
-    assert svc.query("select TimeUnix,MetricName,Attributes,Value from otel_metrics_sum "
-                     "where MetricName='calls_total' and Attributes['service_name']='featureflagservice' "
-                     "limit 100")[0][1:] == ("calls_total", {"service_name": "featureflagservice"}, 42.0)
+    assert svc.store_rows("select TimeUnix,MetricName,Attributes,Value from otel_metrics_sum "
+                          "where MetricName='calls_total' and Attributes['service_name']='featureflagservice' "
+                          "limit 100")[0][1:] == ("calls_total", {"service_name": "featureflagservice"}, 42.0)
 
 
 def test_metric_views_values(seeded: tuple[RunningService, dict[str, str]]) -> None:
     svc, _ = seeded
-    assert svc.query("SELECT MetricName, Value, Flags, MetricUnit FROM otel_metrics_gauge") == [("queue_depth", 7.5, 1, "1")]
-    assert svc.query("SELECT AggregationTemporality, IsMonotonic FROM otel_metrics_sum") == [(2, True)]
-    assert svc.query("SELECT Count, Sum, BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality "
-                     "FROM otel_metrics_histogram") == [(3, 12.5, [1, 2], [5.0], 1.5, 0.0, 1)]
+    assert svc.store_rows("SELECT MetricName, Value, Flags, MetricUnit FROM otel_metrics_gauge") == [("queue_depth", 7.5, 1, "1")]
+    assert svc.store_rows("SELECT AggregationTemporality, IsMonotonic FROM otel_metrics_sum") == [(2, True)]
+    assert svc.store_rows("SELECT Count, Sum, BucketCounts, ExplicitBounds, Min, Max, AggregationTemporality "
+                          "FROM otel_metrics_histogram") == [(3, 12.5, [1, 2], [5.0], 1.5, 0.0, 1)]
     for name in ("otel_metrics_exponential_histogram", "otel_metrics_exp_histogram"):
-        assert svc.query(f"SELECT Count, Scale, PositiveOffset, PositiveBucketCounts, Max FROM {name}") == [
+        assert svc.store_rows(f"SELECT Count, Scale, PositiveOffset, PositiveBucketCounts, Max FROM {name}") == [
             (4, 3, -2, [1, 3], 4.0)]
-    assert svc.query("SELECT ValueAtQuantiles.Quantile, ValueAtQuantiles.Value FROM otel_metrics_summary") == [
+    assert svc.store_rows("SELECT ValueAtQuantiles.Quantile, ValueAtQuantiles.Value FROM otel_metrics_summary") == [
         ([0.5, 0.99], [0.2, 0.9])]
 
 
 def test_grafana_ad_hoc_filters(seeded: tuple[RunningService, dict[str, str]]) -> None:
     svc, _ = seeded
     for table in ("otel_logs", "tailhouse.otel_logs"):
-        rows = svc.query("SELECT Body FROM \"tailhouse\".\"otel_logs\" "
-                         f"settings additional_table_filters={{'{table}' : ' SeverityText = \\'ERROR\\' '}}")
+        rows = svc.store_rows("SELECT Body FROM \"tailhouse\".\"otel_logs\" "
+                              f"settings additional_table_filters={{'{table}' : ' SeverityText = \\'ERROR\\' '}}")
         assert len(rows) == 1 and "bank timeout" in rows[0][0]
-    rows = svc.query("SELECT SpanName FROM otel_traces settings additional_table_filters="
-                     "{'otel_traces' : ' ServiceName = \\'nobody\\' '}")
+    rows = svc.store_rows("SELECT SpanName FROM otel_traces settings additional_table_filters="
+                          "{'otel_traces' : ' ServiceName = \\'nobody\\' '}")
     assert rows == []

@@ -12,17 +12,19 @@ import pytest
 import zstandard
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
-from ops_harness import RunningService, config_text, http_request
+from harness import RunningService, config_text, http_request, start
 
 LIMIT = 256 * 1024
 
-PROTOCOLS = f"""      http:
-        endpoint: 127.0.0.1:0
-        max_request_body_size: {LIMIT}
-        cors:
-          allowed_origins: ["https://app.example.com", "https://*.corp.example"]
-          allowed_headers: ["X-Custom"]
-          max_age: 600
+# The OTLP receiver's protocols block, in the test because the test is about it.
+PROTOCOLS = f"""\
+http:
+  endpoint: 127.0.0.1:0
+  max_request_body_size: {LIMIT}
+  cors:
+    allowed_origins: ["https://app.example.com", "https://*.corp.example"]
+    allowed_headers: ["X-Custom"]
+    max_age: 600
 """
 
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
@@ -31,10 +33,9 @@ SPAN_ID = "eee19b7ec3c1b174"
 
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    tmp = tmp_path_factory.mktemp("otlp_http")
-    s = RunningService(config_text(tmp, PROTOCOLS), tmp)
+    s = start(tmp_path_factory.mktemp("otlp_http"), "otlp_protocols", mode="thread", protocols=PROTOCOLS)
     yield s
-    s.close()
+    s.stop()
 
 
 def _url(svc: RunningService, path: str) -> str:
@@ -107,13 +108,13 @@ def test_sdk_http_exporters_protobuf_gzip(svc: RunningService) -> None:
                                               severity_text="ERROR", attributes={"order": 7}))
     lp.shutdown()
 
-    spans = svc.query(
+    spans = svc.store_rows(
         f"SELECT event_name, span_kind, status_code, status_message FROM events "
         f"WHERE trace_id = '{trace_id}' ORDER BY event_name"
     )
     assert spans == [("child", "Internal", "Error", "boom"), ("parent", "Server", "Unset", "")]
-    logs = svc.query("SELECT body, severity_text, attributes['order'] FROM events WHERE event_type = 'log' "
-                     "AND service_name = 'sdk-http'")
+    logs = svc.store_rows("SELECT body, severity_text, attributes['order'] FROM events WHERE event_type = 'log' "
+                          "AND service_name = 'sdk-http'")
     assert logs == [("payment failed", "ERROR", "7")]
     # Metrics are left out: OTLP metric requests are refused by the foundation's landing schema
     # (ClickHouse error 570, oneof presence in NumberDataPoint); the metric views are tested on
@@ -124,7 +125,7 @@ def test_handmade_json_maps_hex_ids_and_enums(svc: RunningService) -> None:
     assert status == 200, body
     assert headers["Content-Type"].startswith("application/json")
     assert json.loads(body) == {}
-    rows = svc.query(
+    rows = svc.store_rows(
         f"SELECT trace_id, span_id, span_kind, status_code, http_method, http_status_code, attributes['retry'], "
         f"`events.name` FROM events WHERE trace_id = '{TRACE_ID}'"
     )
@@ -138,7 +139,7 @@ def test_json_gzip_and_zstd_bodies(svc: RunningService) -> None:
         body = compress(json.dumps(_json_trace(trace_id=trace_id)).encode())
         status, _, resp = _post(svc, "/v1/traces", body, "application/json", **{"Content-Encoding": encoding})
         assert status == 200, resp
-        assert svc.query(f"SELECT count() FROM events WHERE trace_id = '{trace_id}'") == [(1,)]
+        assert svc.store_rows(f"SELECT count() FROM events WHERE trace_id = '{trace_id}'") == [(1,)]
 
 
 def test_protobuf_response_and_partial_success(svc: RunningService) -> None:
@@ -154,7 +155,7 @@ def test_protobuf_response_and_partial_success(svc: RunningService) -> None:
     resp = trace_pb.ExportTraceServiceResponse.FromString(body)
     assert resp.partial_success.rejected_spans == 1
     assert "trace_id is 2 bytes, must be 16" in resp.partial_success.error_message
-    assert svc.query(f"SELECT event_name FROM events WHERE trace_id = '{good.trace_id.hex()}'") == [("good",)]
+    assert svc.store_rows(f"SELECT event_name FROM events WHERE trace_id = '{good.trace_id.hex()}'") == [("good",)]
 
     bad_json = _json_trace(trace_id="abcd", span_id="00" * 8)
     status, _, body = _post(svc, "/v1/traces", json.dumps(bad_json).encode(), "application/json")
@@ -232,7 +233,7 @@ def test_config_errors_name_the_key(tmp_path: Path) -> None:
     from tailhouse.collector.config import parse_config
     from tailhouse.collector.config_loader import ConfigError
 
-    text = config_text(tmp_path, "      http:\n        endpoint: 127.0.0.1:0\n        cors:\n          allowed_origins: [example.com]\n")
+    text = config_text("otlp_protocols", protocols="http:\n  endpoint: 127.0.0.1:0\n  cors:\n    allowed_origins: [example.com]\n")
     with pytest.raises(ConfigError) as err:
         parse_config(text, tmp_path)
     assert err.value.path == "receivers.otlp.protocols.http.cors.allowed_origins[0]"

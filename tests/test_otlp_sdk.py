@@ -25,7 +25,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from tailhouse.exporters.clickhouse.value_codec import decode_attributes
-from service_harness import RunningService
+from harness import RunningService
 
 
 def _resource(service_name: str) -> Resource:

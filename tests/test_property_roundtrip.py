@@ -16,7 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc import TraceS
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from tailhouse.exporters.clickhouse.value_codec import decode_attributes, decode_value
-from service_harness import RunningService
+from harness import RunningService
 
 # Strings that the JSON rendering of nested values reserves (documented limits of the mapping).
 _RESERVED = {"NaN", "Infinity", "-Infinity"}

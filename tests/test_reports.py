@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from ops_harness import RunningService, config_text, http_request
+from harness import RunningService, http_request, start, write_config
 
 from tailhouse.collector.cli import main
 from tailhouse.collector.reports import Table, render
@@ -17,14 +17,12 @@ from tailhouse.collector.reports import Table, render
 @pytest.fixture(scope="module")
 def cli_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningService, Path]]:
     tmp = tmp_path_factory.mktemp("reports")
-    svc = RunningService(config_text(tmp), tmp)
+    svc = start(tmp, "otlp", mode="thread")
     _seed(svc)
     # The CLI finds the running service through the admin endpoint named in its config.
-    path = tmp / "tailhouse.yaml"
-    path.write_text(config_text(tmp).replace("endpoint: 127.0.0.1:0\n    logs:",
-                                             f"endpoint: {svc.admin.removeprefix('http://')}\n    logs:"))
+    path = write_config(tmp / "tailhouse.yaml", "otlp", admin_port=svc.admin_port)
     yield svc, path
-    svc.close()
+    svc.stop()
 
 
 def _span(service: str, name: str, route: str, ms: float, error: bool, i: int) -> dict:
@@ -57,10 +55,10 @@ def _seed(svc: RunningService) -> None:
     # Acknowledged means in the write-ahead log: have it written before the reports read it.
     assert svc.call(svc.service.flush(60))
     old = "now64(9) - INTERVAL 3 HOUR"
-    svc.query("INSERT INTO events (event_type, source, service_name, timestamp, importance, outcome, "
-              "exception_type, exception_message, trace_id) VALUES "
-              "('tail', 'tail', 'edge-worker', now64(9), 0, 'exceededCpu', '', '', 'feed'), "
-              f"('tail', 'tail', 'edge-worker', {old}, 0, 'exception', 'TypeError', 'old failure', 'beef')")
+    svc.store_rows("INSERT INTO events (event_type, source, service_name, timestamp, importance, outcome, "
+                   "exception_type, exception_message, trace_id) VALUES "
+                   "('tail', 'tail', 'edge-worker', now64(9), 0, 'exceededCpu', '', '', 'feed'), "
+                   f"('tail', 'tail', 'edge-worker', {old}, 0, 'exception', 'TypeError', 'old failure', 'beef')")
 
 
 def _report(capsys: pytest.CaptureFixture[str], path: Path, *args: str) -> str:

@@ -11,14 +11,12 @@ import os
 import socket
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from ops_harness import RunningService, http_request
-from security_support import (TOKEN, admin_request, count_rows, error_of, hardened_service, port_of, span_request,
-                              wait_until)
+from harness import RunningService, free_port, http_request, wait_until, write_config
+from security_support import TOKEN, admin_request, count_rows, error_of, hardened_service, port_of, span_request
 
 SERVICE = "admin-attack-seed"
 
@@ -34,7 +32,7 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
         wait_until(lambda: count_rows(service) == 3, 30, "the seed spans to be stored")
         yield service
     finally:
-        service.close()
+        service.stop()
 
 
 def _query(svc: RunningService, sql: str, **kw: object) -> tuple[int, bytes]:
@@ -44,7 +42,7 @@ def _query(svc: RunningService, sql: str, **kw: object) -> tuple[int, bytes]:
 
 
 def _tables(svc: RunningService) -> set[str]:
-    return {r[0] for r in svc.query("SELECT name FROM system.tables WHERE database = 'tailhouse'")}
+    return {r[0] for r in svc.store_rows("SELECT name FROM system.tables WHERE database = 'tailhouse'")}
 
 
 def test_reads_work_with_the_token(svc: RunningService) -> None:
@@ -150,23 +148,11 @@ def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _cli_config(path: Path, admin_port: int, store: Path, admin_extra: str, database: str = "tailhouse") -> Path:
-    path.write_text(textwrap.dedent(f"""\
-        receivers:
-          otlp: {{protocols: {{grpc: {{endpoint: 127.0.0.1:0}}}}}}
-        exporters:
-          clickhouse: {{endpoint: "chdb://{store}", database: {database}}}
-        service:
-          pipelines:
-            traces: {{receivers: [otlp], exporters: [clickhouse]}}
-          telemetry:
-            admin:
-              endpoint: 127.0.0.1:{admin_port}
-        """) + "".join(f"      {line}\n" for line in admin_extra.splitlines()))
-    return path
+    return write_config(path, "sql_cli", admin_port=admin_port, store=store, admin_extra=admin_extra, database=database)
 
 
 def test_tailhouse_sql_sends_the_configured_token(svc: RunningService, tmp_path: Path) -> None:
-    port = port_of(svc.admin)
+    port = port_of(svc.admin_url)
     store = tmp_path / "unused-store"
     ok = _cli(_cli_config(tmp_path / "ok.yaml", port, store, f"auth: {{bearer_token: {TOKEN}}}"),
               "--format", "TSV", "SELECT count() FROM events")
@@ -182,7 +168,7 @@ def test_tailhouse_sql_sends_the_configured_token(svc: RunningService, tmp_path:
 def test_tailhouse_sql_on_a_store_no_service_holds_is_read_only(tmp_path: Path) -> None:
     """Without a running service the CLI opens the store itself: the same read-only default applies."""
     store = tmp_path / "store"
-    closed_port = port_of(f"x:{_free_port()}")
+    closed_port = port_of(f"x:{free_port()}")
     writable = _cli_config(tmp_path / "writable.yaml", closed_port, store, "allow_writes: true", "default")
     readonly = _cli_config(tmp_path / "readonly.yaml", closed_port, store, "", "default")
     made = _cli(writable, "--write", "CREATE TABLE default.t (a UInt8) ENGINE = MergeTree ORDER BY a")
@@ -196,8 +182,3 @@ def test_tailhouse_sql_on_a_store_no_service_holds_is_read_only(tmp_path: Path) 
     assert denied.returncode == 1 and "allow_writes" in denied.stderr
     assert _cli(readonly, "--format", "TSV", "SELECT count() FROM default.t").stdout == "0\n"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

@@ -20,9 +20,9 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.resource.v1 import resource_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
-from ops_harness import RunningService, http_request
+from harness import RunningService, http_request, wait_until
 from security_support import (TAIL_TOKEN, TOKEN, closed_within, count_rows, gzip_members, hardened_service, port_of,
-                              span_request, tail_item, wait_until)
+                              span_request, tail_item)
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 TAIL = {"Content-Type": "application/json", "Authorization": f"Bearer {TAIL_TOKEN}"}
@@ -34,7 +34,7 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
     try:
         yield service
     finally:
-        service.close()
+        service.stop()
 
 
 def _otlp(svc: RunningService) -> str:
@@ -46,8 +46,8 @@ def test_multi_member_gzip_is_decoded_in_full_on_otlp_http(svc: RunningService) 
     status, _, answer = http_request(_otlp(svc), body, {**PROTOBUF, "Content-Encoding": "gzip"})
     assert status == 200, answer
     wait_until(lambda: count_rows(svc, "service_name = 'gzip-members-otlp'") == 2, 30, "both spans")
-    assert {r[0] for r in svc.query("SELECT event_name FROM tailhouse.events "
-                                    "WHERE service_name = 'gzip-members-otlp'")} == {"first", "second"}
+    assert {r[0] for r in svc.store_rows("SELECT event_name FROM tailhouse.events "
+                                         "WHERE service_name = 'gzip-members-otlp'")} == {"first", "second"}
 
 
 def test_multi_member_gzip_is_decoded_in_full_on_tail(svc: RunningService) -> None:
@@ -139,7 +139,7 @@ def test_request_bytes_in_flight_are_capped_with_a_retryable_answer(svc: Running
 def _ports(svc: RunningService) -> dict[str, tuple[int, str, dict[str, str]]]:
     return {"otlp/http": (port_of(svc.endpoint("otlp/http")), "/v1/traces", {}),
             "tail/http": (port_of(svc.endpoint("tail/http")), "/v1/tail", {"Authorization": f"Bearer {TAIL_TOKEN}"}),
-            "admin": (port_of(svc.admin), "/query", {"Authorization": f"Bearer {TOKEN}"})}
+            "admin": (port_of(svc.admin_url), "/query", {"Authorization": f"Bearer {TOKEN}"})}
 
 
 @pytest.mark.parametrize("port_name", ["otlp/http", "tail/http", "admin"])
@@ -227,7 +227,7 @@ def test_items_over_the_attribute_limits_are_refused_via_partial_success(svc: Ru
     assert "200 attributes, more than max_attributes 64" in partial.error_message
     assert "'big' is 81920 bytes, more than max_attribute_value_length 65536" in partial.error_message
     wait_until(lambda: count_rows(svc, f"service_name = '{service}'") == 1, 30, "the span within the limits")
-    assert svc.query(f"SELECT event_name FROM tailhouse.events WHERE service_name = '{service}'") == [("fine",)]
+    assert svc.store_rows(f"SELECT event_name FROM tailhouse.events WHERE service_name = '{service}'") == [("fine",)]
 
 
 def test_grpc_port_closes_silent_connections_and_caps_connections(svc: RunningService) -> None:

@@ -7,14 +7,12 @@ from pathlib import Path
 import clickhouse_connect
 import grpc
 import pytest
-from security_support import span_request, wait_until
-from service_harness import DEFAULT_CONFIG, RunningService, launch, start_service
+from harness import RunningService, start, wait_until
+from security_support import span_request
 
 from tailhouse.exporters.clickhouse.events_table import TableOptions
 from tailhouse.exporters.clickhouse.migrations import SchemaObjectMissing, migrate, restore_missing_objects
 
-CONFIG = DEFAULT_CONFIG.replace("      endpoint: 127.0.0.1:{admin_port}\n",
-                                "      endpoint: 127.0.0.1:{admin_port}\n      allow_writes: true\n")
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
 
@@ -33,7 +31,7 @@ def _count(svc: RunningService, service: str) -> int:
 ])
 def test_a_dropped_object_is_named_by_health_and_recreated_on_restart(tmp_path: Path, dropped: str,
                                                                       statement: str) -> None:
-    svc = start_service(tmp_path, CONFIG)
+    svc = start(tmp_path, "default", mode="subprocess", allow_writes=True)
     try:
         _send(svc, "before-drop", 1)
         wait_until(lambda: _count(svc, "before-drop") == 1, 30, "the first span")
@@ -43,7 +41,7 @@ def test_a_dropped_object_is_named_by_health_and_recreated_on_restart(tmp_path: 
         assert f"schema objects missing: tailhouse.{dropped} (migration 1)" in health["reason"]
     finally:
         assert svc.stop() == 0
-    svc = launch(svc.workdir, svc.config_path, svc.grpc_port, svc.admin_port)
+    svc.restart()
     try:
         assert any("recreating them" in line and dropped in line for line in svc.stderr_lines)
         wait_until(lambda: svc.get_json("/health")[0] == 200, 30, "/health to be ready again")

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import grpc
 import pytest
-from ops_harness import RunningService, http_request
+from harness import RunningService, config_text, http_request, start
 from security_support import port_of
 from test_transport_security import _self_signed
 
@@ -23,28 +23,9 @@ from tailhouse.collector.config import parse_config
 from tailhouse.collector.server.settings import GrpcServerSettings, HttpServerSettings, ServerSettings
 from tailhouse.collector.config_loader import ConfigError
 
-TOKENS = {"otlp-grpc": "tok-otlp-grpc", "otlp-http": "tok-otlp-http", "tail-http": "tok-tail-http",
-          "tail-grpc": "tok-tail-grpc", "admin": "tok-admin"}
-
-CONFIG = """
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: 127.0.0.1:0, tls: {tls}, auth: {{bearer_token: {otlp-grpc}}}}}
-      http: {{endpoint: 127.0.0.1:0, tls: {tls}, auth: {{bearer_token: {otlp-http}}}}}
-  cloudflare_tail:
-    http: {{endpoint: 127.0.0.1:0, tls: {tls}, auth: {{bearer_token: {tail-http}}}}}
-    grpc: {{endpoint: 127.0.0.1:0, tls: {tls}, auth: {{bearer_token: {tail-grpc}}}}}
-exporters:
-  clickhouse: {{endpoint: "chdb://{store}", database: tailhouse}}
-service:
-  pipelines:
-    traces: {{receivers: [otlp], exporters: [clickhouse]}}
-    logs: {{receivers: [otlp, cloudflare_tail], exporters: [clickhouse]}}
-  telemetry:
-    admin: {{endpoint: 127.0.0.1:0, tls: {tls}, auth: {{bearer_token: {admin}}}}}
-    logs: {{progress_interval: 0}}
-"""
+# Placeholder of every_server_tls.yaml -> the token of that server block.
+TOKENS = {"otlp_grpc_token": "tok-otlp-grpc", "otlp_http_token": "tok-otlp-http", "tail_http_token": "tok-tail-http",
+          "tail_grpc_token": "tok-tail-grpc", "admin_token": "tok-admin"}
 
 # A request path per HTTP protocol: a port whose protocol is missing here fails the walk.
 HTTP_PATHS = {"otlp/http": ("/v1/traces", "POST"), "tail/http": ("/v1/tail", "POST"), "http": ("/stats", "GET")}
@@ -68,12 +49,11 @@ def server_blocks(node: Any, path: str) -> Iterator[tuple[str, ServerSettings]]:
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningService, Path]]:
     tmp = tmp_path_factory.mktemp("every-server")
     cert, key = _self_signed(tmp)
-    tls = f"{{cert_file: {cert.name}, key_file: {key.name}}}"
-    svc = RunningService(CONFIG.format(tls=tls, store=tmp / "store", **TOKENS), tmp)
+    svc = start(tmp, "every_server_tls", mode="thread", cert_file=cert.name, key_file=key.name, **TOKENS)
     try:
         yield svc, cert
     finally:
-        svc.close()
+        svc.stop()
 
 
 def _http_status(url: str, method: str, token: str | None, context: ssl.SSLContext | None) -> int | str:
@@ -129,22 +109,8 @@ def test_every_server_block_enforces_its_tls_and_auth(secured: tuple[RunningServ
             assert _http_status(url, method, token, context) not in (401, 403), f"{path}: its token"
 
 
-BASE = """
-receivers:
-  otlp: {{protocols: {{grpc: {{endpoint: 127.0.0.1:4317}}, http: {{endpoint: 127.0.0.1:4318}}}}}}
-  cloudflare_tail: {{http: {{endpoint: 127.0.0.1:4319}}, grpc: {{endpoint: 127.0.0.1:4320}}{tail}}}
-exporters:
-  clickhouse: {{endpoint: "chdb://./data"}}
-service:
-  pipelines:
-    logs: {{receivers: [otlp, cloudflare_tail], exporters: [clickhouse]}}
-  telemetry:
-    admin: {{endpoint: {admin}}}
-"""
-
-
 def _parse(tmp_path: Path, replace: tuple[str, str] = ("", ""), tail: str = "", admin: str = "127.0.0.1:13133") -> Any:
-    return parse_config(BASE.format(tail=tail, admin=admin).replace(*replace), tmp_path, environ={})
+    return parse_config(config_text("server_blocks", tail=tail, admin=admin).replace(*replace), tmp_path, environ={})
 
 
 @pytest.mark.parametrize("server, replace", [

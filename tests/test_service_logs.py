@@ -5,16 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from ops_harness import config_text
+from harness import start
 
 from tailhouse.collector.logsetup import JsonFormatter, setup_logging
 from tailhouse.collector.progress import _Snapshot, format_progress, progress_fields
@@ -65,29 +61,21 @@ def test_progress_line_rates_and_queue() -> None:
 
 
 def test_run_with_json_logs_prints_progress(tmp_path: Path) -> None:
-    cfg = tmp_path / "tailhouse.yaml"
-    cfg.write_text(config_text(tmp_path, progress="300ms"))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "tailhouse", "run", "--config", str(cfg), "--log-format", "json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=Path(__file__).resolve().parent.parent)
+    svc = start(tmp_path, "otlp", mode="subprocess", args=("--log-format", "json"), progress_interval="300ms")
     try:
-        started = proc.stdout.readline()  # type: ignore[union-attr]
+        started = svc.started_line
         assert started.startswith("tailhouse started:") and "otlp/http" in started
-        records = []
+        records: list[dict] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            line = proc.stderr.readline()  # type: ignore[union-attr]
-            if not line:
-                break
-            records.append(json.loads(line))  # every line is JSON
+            records = [json.loads(line) for line in list(svc.stderr_lines)]  # every line is JSON
             if sum(1 for r in records if "progress" in r) >= 2:
                 break
+            time.sleep(0.05)
         progress = [r for r in records if "progress" in r]
         assert len(progress) >= 2, records
         assert progress[0]["level"] == "info" and progress[0]["message"].startswith("progress: ")
         assert set(progress[0]["progress"]["signals"]) == {"traces", "logs", "metrics"}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-    assert proc.returncode == 0
+        code = svc.stop(30)
+    assert code == 0

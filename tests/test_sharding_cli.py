@@ -7,35 +7,30 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import config_text
 
 from tailhouse.collector.config import parse_config
 from tailhouse.collector.config_loader import ConfigError
 from tailhouse.exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
 from tailhouse.exporters.clickhouse.sharding.shard_key import shard_of_trace
 
-BASE = """
-receivers:
-  otlp: {protocols: {grpc: {endpoint: 127.0.0.1:4317}}}
-exporters:
-  clickhouse:
-    database: tailhouse
-%s
-service:
-  pipelines:
-    traces: {receivers: [otlp], exporters: [clickhouse]}
-"""
+CLUSTER = """\
+sharding:
+  mode: %s
+  shards:
+    - endpoints: [http://ch-1a:8123, http://ch-1b:8123]
+    - endpoints: [http://ch-2a:8123]
+cluster: {name: tailhouse_cluster, replicated: true}"""
 
-CLUSTER = """    sharding:
-      mode: %s
-      shards:
-        - endpoints: [http://ch-1a:8123, http://ch-1b:8123]
-        - endpoints: [http://ch-2a:8123]
-    cluster: {name: tailhouse_cluster, replicated: true}"""
+
+def _text(sharding: str) -> str:
+    """The sharding config with the clickhouse exporter's `sharding` (and `cluster`) block given."""
+    return config_text("sharding_schema", sharding=sharding)
 
 
 def _config(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "tailhouse.yaml"
-    path.write_text(BASE % body)
+    path.write_text(_text(body))
     return path
 
 
@@ -54,12 +49,12 @@ def test_schema_command_prints_cluster_ddl(tmp_path: Path, mode: str) -> None:
 
 def test_trace_lookup_reads_the_right_shard_or_the_distributed_table(tmp_path: Path) -> None:
     tid = "0af7651916cd43dd8448eb211c80319c"
-    client = parse_config(BASE % (CLUSTER % "client"), tmp_path).exporters["clickhouse"]
+    client = parse_config(_text(CLUSTER % "client"), tmp_path).exporters["clickhouse"]
     plan = trace_lookup(client, tid.upper())
     assert plan.shard == shard_of_trace(tid, 2)
     assert plan.endpoints == client.sharding.shards[plan.shard].endpoints
     assert f"trace_id = '{tid}'" in plan.sql and "ORDER BY timestamp" in plan.sql
-    distributed = parse_config(BASE % (CLUSTER % "distributed"), tmp_path).exporters["clickhouse"]
+    distributed = parse_config(_text(CLUSTER % "distributed"), tmp_path).exporters["clickhouse"]
     plan = trace_lookup(distributed, tid)
     assert "events_all" in plan.sql and "optimize_skip_unused_shards = 1" in plan.sql and len(plan.endpoints) == 3
     with pytest.raises(InvalidTraceId):
@@ -68,10 +63,10 @@ def test_trace_lookup_reads_the_right_shard_or_the_distributed_table(tmp_path: P
 
 def test_sharding_config_errors_name_the_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="sharding.mode"):
-        parse_config(BASE % "    sharding: {mode: random, shards: [{endpoints: [http://a:8123]}]}", tmp_path)
+        parse_config(_text("sharding: {mode: random, shards: [{endpoints: [http://a:8123]}]}"), tmp_path)
     with pytest.raises(ConfigError, match="cluster"):
-        parse_config(BASE % "    sharding: {mode: distributed, shards: [{endpoints: [http://a:8123]}]}", tmp_path)
+        parse_config(_text("sharding: {mode: distributed, shards: [{endpoints: [http://a:8123]}]}"), tmp_path)
     with pytest.raises(ConfigError, match="one data path"):
-        parse_config(BASE % "    sharding: {shards: [{endpoints: [chdb://a]}, {endpoints: [chdb://b]}]}", tmp_path)
+        parse_config(_text("sharding: {shards: [{endpoints: [chdb://a]}, {endpoints: [chdb://b]}]}"), tmp_path)
     with pytest.raises(ConfigError, match=r"shards\[0\].endpoints"):
-        parse_config(BASE % "    sharding: {shards: [{endpoints: []}]}", tmp_path)
+        parse_config(_text("sharding: {shards: [{endpoints: []}]}"), tmp_path)

@@ -16,53 +16,17 @@ from pathlib import Path
 
 from tailhouse.collector.config import parse_config
 from tailhouse.exporters.clickhouse.sharding.shard_key import shard_of_trace_bytes
-from service_harness import RunningService, free_port, start_service
+import harness
+from harness import RunningService, config_text
 from sharding_support import (export_logs, export_spans, logs_request, post_tail, spans_request, trace_ids,
                               trace_item)
 
 SHARDS = 3
 
-CONFIG = """\
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{grpc_port}
-  cloudflare_tail:
-    http: {{endpoint: 127.0.0.1:{tail_port}}}
-processors:
-  batch:
-    send_batch_size: 4000
-    timeout: 100ms
-exporters:
-  clickhouse:
-    database: tailhouse
-    sharding:
-      mode: client
-      shards:
-        - endpoints: ["chdb://./data/clickhouse?database=shard1"]
-        - endpoints: ["chdb://./data/clickhouse?database=shard2"]
-        - endpoints: ["chdb://./data/clickhouse?database=shard3"]
-    retry_on_failure:
-      initial_interval: 100ms
-      max_interval: 500ms
-      max_elapsed_time: 120s
-service:
-  pipelines:
-    traces:  {{receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
-    logs:    {{receivers: [otlp, cloudflare_tail], processors: [batch], exporters: [clickhouse]}}
-  telemetry:
-    admin:
-      endpoint: 127.0.0.1:{admin_port}
-      allow_writes: true  # the test makes outages through the admin endpoint
-  shutdown_timeout: 20s
-"""
-
 
 def _start(workdir: Path) -> tuple[RunningService, str]:
-    tail_port = free_port()
-    svc = start_service(workdir, CONFIG, tail_port=tail_port)
-    return svc, f"http://127.0.0.1:{tail_port}/v1/tail"
+    svc = harness.start(workdir, "sharding", mode="subprocess")
+    return svc, svc.tail_url
 
 
 def _counts(svc: RunningService, where: str = "1", shards: tuple[int, ...] = tuple(range(SHARDS)),
@@ -73,7 +37,7 @@ def _counts(svc: RunningService, where: str = "1", shards: tuple[int, ...] = tup
 
 
 def test_shard_endpoint_names_its_database(tmp_path: Path) -> None:
-    cfg = parse_config(CONFIG.format(grpc_port=1, tail_port=2, admin_port=3), tmp_path)
+    cfg = parse_config(config_text("sharding", grpc_port=1, tail_http_port=2, admin_port=3), tmp_path)
     exporter = cfg.exporters["clickhouse"]
     assert [s.endpoints[0].split("=")[1] for s in exporter.sharding.shards] == ["shard1", "shard2", "shard3"]
     assert cfg.chdb_path(exporter) == (tmp_path / "data/clickhouse").resolve()

@@ -11,7 +11,6 @@ import io
 import json
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.parse
 import urllib.request
@@ -24,7 +23,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as lsvc
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 
 from pty_support import TerminalProcess
-from service_harness import free_port, start_service
+from harness import start, write_config
 
 CLI = [sys.executable, "-m", "tailhouse", "sql"]
 
@@ -52,23 +51,7 @@ def _send_logs(endpoint: str, service_name: str, bodies: list[str]) -> None:
 
 def _standalone_config(tmp_path: Path) -> Path:
     """A config whose service is not running: `tailhouse sql` opens the embedded store itself."""
-    path = tmp_path / "tailhouse.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        receivers:
-          otlp:
-            protocols:
-              grpc: {{endpoint: 127.0.0.1:{free_port()}}}
-        exporters:
-          clickhouse:
-            endpoint: chdb://./store
-            database: default
-        service:
-          pipelines:
-            logs: {{receivers: [otlp], exporters: [clickhouse]}}
-          telemetry:
-            admin: {{endpoint: 127.0.0.1:{free_port()}}}
-        """))
-    return path
+    return write_config(tmp_path / "tailhouse.yaml", "sql_standalone")
 
 
 def _check_client_behaviour(config: Path, name: str) -> None:
@@ -124,7 +107,7 @@ def _check_client_behaviour(config: Path, name: str) -> None:
 
 
 def test_clickhouse_client_behaviour_through_the_service_and_directly(tmp_path: Path) -> None:
-    svc = start_service(tmp_path)
+    svc = start(tmp_path, "default", mode="subprocess")
     name = f"sqlcli-{uuid.uuid4().hex[:8]}"
     try:
         _send_logs(svc.grpc_endpoint, name, ["first, with a comma", 'second "quoted"'])

@@ -16,14 +16,14 @@ from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from service_harness import start_service
+from harness import start
 
 RATE = 1500      # spans per second: three times what 1-second acks would let through
 SECONDS = 4
 
 
 def test_stock_batch_span_processor_at_three_times_the_one_second_ack_limit(tmp_path: Path) -> None:
-    svc = start_service(tmp_path, batch_timeout="1s")
+    svc = start(tmp_path, "default", mode="subprocess", batch_timeout="1s")
     run = uuid.uuid4().hex[:10]
     try:
         provider = TracerProvider(resource=Resource.create({"service.name": "fast-producer", "run": run}))

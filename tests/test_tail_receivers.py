@@ -13,7 +13,8 @@ import pytest
 
 from tailhouse.collector.config import parse_config
 from tailhouse.collector.config_loader import ConfigError
-from tail_support import TOKEN, RunningService, post, tail_config
+from harness import RunningService, config_text
+from tail_support import TOKEN, post, tail_service
 from tailhouse.tail.v1 import tail_pb2
 
 EXPORT = "/tailhouse.tail.v1.TailService/Export"
@@ -21,7 +22,7 @@ EXPORT = "/tailhouse.tail.v1.TailService/Export"
 
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    running = RunningService(tail_config(tmp_path_factory.mktemp("tail-receivers")))
+    running = tail_service(tmp_path_factory.mktemp("tail-receivers"))
     yield running
     running.stop()
 
@@ -45,7 +46,7 @@ def fetch_item(name: str, path: str = "/api/orders", status: int = 200, wall: fl
 
 
 def rows(svc: RunningService, name: str) -> list[dict[str, Any]]:
-    return svc.query("SELECT * FROM events WHERE service_name = {s:String} ORDER BY event_type DESC, timestamp", s=name)
+    return svc.store_dicts("SELECT * FROM events WHERE service_name = {s:String} ORDER BY event_type DESC, timestamp", s=name)
 
 
 # -- storing -----------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ def test_gzip_post_stores_typed_rows_in_events(svc: RunningService) -> None:
         {"level": "error", "message": ["db down", "Error: timeout"], "timestamp": 1795347406601,
          "errorInfo": [None, {"name": "Error", "message": "timeout", "stack": "at q"}]},
     ])
-    status, answer, _ = post(svc.http_url, [item], gzipped=True)
+    status, answer, _ = post(svc.tail_url, [item], gzipped=True)
     assert status == 200, answer
     assert answer == {"accepted": 1, "rejected": 0, "rows": 3, "errors": []}
     stored = rows(svc, name)
@@ -80,7 +81,7 @@ def test_gzip_post_stores_typed_rows_in_events(svc: RunningService) -> None:
 def test_a_bad_item_is_refused_alone_and_the_others_are_stored(svc: RunningService) -> None:
     name = script()
     bad = fetch_item(name, wallTime="slow")
-    status, answer, _ = post(svc.http_url, [fetch_item(name), bad, "not an object", fetch_item(name, path="/b")])
+    status, answer, _ = post(svc.tail_url, [fetch_item(name), bad, "not an object", fetch_item(name, path="/b")])
     assert status == 200
     assert (answer["accepted"], answer["rejected"], answer["rows"]) == (2, 2, 2)
     assert answer["errors"] == [
@@ -94,19 +95,19 @@ def test_a_resent_body_is_acknowledged_and_stored_once(svc: RunningService) -> N
     # A tail worker resends the same body when it lost an acknowledgement (timeout, cut connection).
     name = script()
     body = [fetch_item(name, logs=[{"level": "log", "message": ["hi"], "timestamp": 1795347406600}])]
-    first = post(svc.http_url, body)
-    again = post(svc.http_url, body)
+    first = post(svc.tail_url, body)
+    again = post(svc.tail_url, body)
     assert first[:2] == again[:2] == (200, {"accepted": 1, "rejected": 0, "rows": 2, "errors": []})
     assert len(rows(svc, name)) == 2
 
 
 def test_empty_array_is_accepted(svc: RunningService) -> None:
-    assert post(svc.http_url, [])[:2] == (200, {"accepted": 0, "rejected": 0, "rows": 0, "errors": []})
+    assert post(svc.tail_url, [])[:2] == (200, {"accepted": 0, "rejected": 0, "rows": 0, "errors": []})
 
 
 def test_missing_content_type_is_taken_as_json(svc: RunningService) -> None:
     name = script()
-    assert post(svc.http_url, [fetch_item(name)], content_type=None)[0] == 200
+    assert post(svc.tail_url, [fetch_item(name)], content_type=None)[0] == 200
     assert len(rows(svc, name)) == 1
 
 
@@ -122,20 +123,20 @@ def test_worker_views_answer_the_readme_queries(svc: RunningService) -> None:
         failing["event"]["request"]["cf"]["colo"] = colo
         items.append(failing)
     items.append({**fetch_item(name), "event": {"cron": "0 * * * *", "scheduledTime": 1795347406596}})
-    assert post(svc.http_url, items)[0] == 200
+    assert post(svc.tail_url, items)[0] == 200
 
-    errors = svc.query("SELECT kind, exception_type, http_path FROM worker_errors WHERE script_name = {s:String} "
-                       "ORDER BY kind", s=name)
+    errors = svc.store_dicts("SELECT kind, exception_type, http_path FROM worker_errors WHERE script_name = {s:String} "
+                             "ORDER BY kind", s=name)
     assert [e["kind"] for e in errors] == ["exception"] * 3 + ["invocation"] * 3
     assert {e["exception_type"] for e in errors} == {"TypeError"}
 
-    logs = svc.query("SELECT event_name FROM worker_logs WHERE script_name = {s:String}", s=name)
+    logs = svc.store_dicts("SELECT event_name FROM worker_logs WHERE script_name = {s:String}", s=name)
     assert [r["event_name"] for r in logs] == ["exception"] * 3
 
-    reqs = svc.query("SELECT count() AS n FROM worker_requests WHERE script_name = {s:String}", s=name)
+    reqs = svc.store_dicts("SELECT count() AS n FROM worker_requests WHERE script_name = {s:String}", s=name)
     assert reqs == [{"n": 8}]
 
-    hourly = svc.query(
+    hourly = svc.store_dicts(
         "SELECT event_kind, http_path, sum(requests) AS requests, sum(errors) AS errors, max(error_rate) AS error_rate, "
         "max(p50_wall_time_ms) AS p50, max(p95_wall_time_ms) AS p95, max(p99_wall_time_ms) AS p99 "
         "FROM worker_endpoint_hourly WHERE script_name = {s:String} GROUP BY event_kind, http_path ORDER BY http_path",
@@ -147,7 +148,7 @@ def test_worker_views_answer_the_readme_queries(svc: RunningService) -> None:
     assert orders["p50"] == pytest.approx(30)
     assert 40 < orders["p95"] <= 100 and orders["p95"] <= orders["p99"] <= 100
 
-    patterns = svc.query("SELECT * FROM error_patterns WHERE script_name = {s:String}", s=name)
+    patterns = svc.store_dicts("SELECT * FROM error_patterns WHERE script_name = {s:String}", s=name)
     assert len(patterns) == 1
     p = patterns[0]
     assert (p["exception_type"], p["exception_message"], p["count"]) == ("TypeError", "card is undefined", 3)
@@ -159,7 +160,7 @@ def test_worker_views_answer_the_readme_queries(svc: RunningService) -> None:
 
 @pytest.mark.parametrize("token", [None, "wrong", ""])
 def test_missing_or_wrong_token_is_401(svc: RunningService, token: str | None) -> None:
-    status, answer, headers = post(svc.http_url, [fetch_item(script())], token=token)
+    status, answer, headers = post(svc.tail_url, [fetch_item(script())], token=token)
     assert status == 401
     assert "token" in answer["error"] or "Authorization" in answer["error"]
     assert headers.get("WWW-Authenticate", "").startswith("Bearer")
@@ -172,14 +173,14 @@ def test_missing_or_wrong_token_is_401(svc: RunningService, token: str | None) -
     (b"\xff\xfe", "not"),
 ])
 def test_undecodable_or_non_array_body_is_400(svc: RunningService, body: bytes, fragment: str) -> None:
-    status, answer, _ = post(svc.http_url, body)
+    status, answer, _ = post(svc.tail_url, body)
     assert status == 400
     assert fragment in answer["error"]
 
 
 def test_all_items_with_wrong_field_types_is_400_naming_the_fields(svc: RunningService) -> None:
     name = script()
-    status, answer, _ = post(svc.http_url, [fetch_item(name, outcome=5), fetch_item(name, logs=[{"timestamp": "x"}])])
+    status, answer, _ = post(svc.tail_url, [fetch_item(name, outcome=5), fetch_item(name, logs=[{"timestamp": "x"}])])
     assert status == 400
     assert answer["rejected"] == 2
     assert [e["error"] for e in answer["errors"]] == ["outcome: expected a string, got number",
@@ -189,27 +190,27 @@ def test_all_items_with_wrong_field_types_is_400_naming_the_fields(svc: RunningS
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
 def test_wrong_content_type_is_415(svc: RunningService, content_type: str) -> None:
-    status, answer, _ = post(svc.http_url, [], content_type=content_type)
+    status, answer, _ = post(svc.tail_url, [], content_type=content_type)
     assert status == 415
     assert "application/json" in answer["error"]
 
 
 def test_unknown_content_encoding_is_415(svc: RunningService) -> None:
-    status, answer, _ = post(svc.http_url, b"[]", headers={"Content-Encoding": "br"})
+    status, answer, _ = post(svc.tail_url, b"[]", headers={"Content-Encoding": "br"})
     assert status == 415 and "br" in answer["error"]
 
 
 def test_broken_gzip_is_400(svc: RunningService) -> None:
-    status, answer, _ = post(svc.http_url, gzip.compress(b"[]")[:-6], headers={"Content-Encoding": "gzip"})
+    status, answer, _ = post(svc.tail_url, gzip.compress(b"[]")[:-6], headers={"Content-Encoding": "gzip"})
     assert status == 400 and "gzip" in answer["error"]
 
 
 def test_too_large_body_is_413_as_sent_and_once_decompressed(svc: RunningService) -> None:
     big = json.dumps([fetch_item(script(), logs=[{"level": "log", "message": ["x" * 70_000], "timestamp": 1}])])
-    status, answer, _ = post(svc.http_url, big)
+    status, answer, _ = post(svc.tail_url, big)
     assert status == 413 and "larger" in answer["error"]
     # 64 KiB limit: compresses to far less, but inflates past it
-    status, answer, _ = post(svc.http_url, big, gzipped=True)
+    status, answer, _ = post(svc.tail_url, big, gzipped=True)
     assert status == 413 and "decompressed" in answer["error"]
 
 
@@ -218,14 +219,14 @@ def test_get_is_not_allowed(svc: RunningService) -> None:
     import urllib.request
 
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(svc.http_url, timeout=10)
+        urllib.request.urlopen(svc.tail_url, timeout=10)
     assert err.value.code == 405
 
 
 # -- gRPC --------------------------------------------------------------------------------------------
 
 def _call(svc: RunningService, request: bytes, token: str | None = TOKEN) -> tail_pb2.ExportTailResponse:
-    with grpc.insecure_channel(svc.grpc_target) as channel:
+    with grpc.insecure_channel(svc.tail_grpc_endpoint) as channel:
         export = channel.unary_unary(EXPORT, request_serializer=None,
                                      response_deserializer=tail_pb2.ExportTailResponse.FromString)
         metadata = [("authorization", f"Bearer {token}")] if token is not None else None
@@ -288,26 +289,7 @@ def test_grpc_all_items_bad_is_invalid_argument(svc: RunningService) -> None:
 
 # -- config ------------------------------------------------------------------------------------------
 
-ISSUE_CONFIG = """
-receivers:
-  otlp:
-    protocols:
-      grpc: {endpoint: 127.0.0.1:4317}
-  cloudflare_tail:
-    http: {endpoint: 127.0.0.1:4319}
-    grpc: {endpoint: 127.0.0.1:4320}
-    auth: {bearer_token: ${env:TAILHOUSE_TAIL_TOKEN:-}}   # empty = no auth
-    redact:
-      headers: [authorization, cookie, x-api-key]
-      query_params: [token, key, password, secret]
-processors:
-  batch: {}
-exporters:
-  clickhouse: {endpoint: chdb://./data}
-service:
-  pipelines:
-    logs: {receivers: [otlp, cloudflare_tail], processors: [batch], exporters: [clickhouse]}
-"""
+ISSUE_CONFIG = config_text("tail_issue_example")
 
 
 def test_config_keys_work_as_written(tmp_path: Path) -> None:

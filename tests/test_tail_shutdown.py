@@ -5,20 +5,18 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tailhouse.collector.config import parse_config
-from tail_support import CONFIG, TOKEN, RunningService, post
+from tail_support import post, tail_service
 
 
 def test_request_acknowledged_before_its_batch_is_written_at_shutdown(tmp_path: Path) -> None:
     # A batch timeout far beyond the test: only the shutdown drain can write the rows.
-    text = (CONFIG % {"token": TOKEN, "data": tmp_path}).replace("timeout: 50ms", "timeout: 60s")
-    svc = RunningService(parse_config(text, tmp_path))
+    svc = tail_service(tmp_path, batch_timeout="60s")
     item = {"outcome": "ok", "scriptName": "draining", "eventTimestamp": 1795347406596, "event": {"rpcMethod": "x"},
             "logs": [{"level": "log", "message": ["hi"], "timestamp": 1795347406597}]}
     stats = svc.service.stats.signals["logs"]
     try:
         started = time.monotonic()
-        status, body, _ = post(svc.http_url, [item])
+        status, body, _ = post(svc.tail_url, [item])
         # The ack does not wait for the batch (60 s) nor for ClickHouse: the rows are in the log.
         assert (status, body["rows"]) == (200, 2)
         assert time.monotonic() - started < 10

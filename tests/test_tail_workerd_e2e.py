@@ -25,14 +25,14 @@ from typing import Any, Iterator
 
 import pytest
 
-from tail_support import TOKEN, RunningService, tail_config
+from tail_support import TOKEN, tail_service
 from workerd_runtime import COMPATIBILITY_DATE, NpmUnreachable, install_workerd, run_workerd
 
 ROOT = Path(__file__).resolve().parents[1]
 TAIL_WORKER = ROOT / "examples" / "cloudflare-tail-worker" / "src" / "index.js"
 FIXTURES = Path(__file__).parent / "workerd"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-DEFAULT_SERVICE = "anonymous-worker"  # tail_support's default_service_name: workerd sends scriptName null
+DEFAULT_SERVICE = "anonymous-worker"  # tail.yaml's default_service_name: workerd sends scriptName null
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +115,10 @@ def wait_for(check: Any, timeout: float = 60, what: str = "") -> Any:
 @pytest.fixture(scope="module")
 def stored(workerd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Run every kind of invocation through workerd into Tailhouse; yield the stored rows by kind."""
-    svc = RunningService(tail_config(tmp_path_factory.mktemp("e2e-store")))
+    svc = tail_service(tmp_path_factory.mktemp("e2e-store"))
     try:
         work = tmp_path_factory.mktemp("e2e-workerd")
-        config = write_config(work, {"tail": {"TAILHOUSE_URL": svc.http_url, "TAILHOUSE_TOKEN": TOKEN,
+        config = write_config(work, {"tail": {"TAILHOUSE_URL": svc.tail_url, "TAILHOUSE_TOKEN": TOKEN,
                                               "BASE_DELAY_MS": "100"}}, {"producer": "tail"})
         with run_workerd(workerd_binary, config, ["producer", "driver"]) as wd:
             started = time.monotonic()
@@ -131,10 +131,10 @@ def stored(workerd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             assert get(wd.url("driver", "/queue"))[0] == 200, wd.output()
             assert get(wd.url("driver", "/rpc")) == (200, '{"sum":5}'), wd.output()
             # 8 invocations: /hello, /throw, /do, the DO's fetch, its alarm, scheduled, queue, rpc
-            wait_for(lambda: svc.query("SELECT count() AS n FROM events WHERE event_type = 'tail'")[0]["n"] >= 8,
+            wait_for(lambda: svc.store_dicts("SELECT count() AS n FROM events WHERE event_type = 'tail'")[0]["n"] >= 8,
                      what=f"8 tail rows; workerd said:\n{wd.output()}")
             elapsed = time.monotonic() - started
-        rows = svc.query("SELECT * FROM events ORDER BY timestamp, event_type DESC")
+        rows = svc.store_dicts("SELECT * FROM events ORDER BY timestamp, event_type DESC")
         tails = {}
         for r in rows:
             if r["event_type"] == "tail":
@@ -143,7 +143,7 @@ def stored(workerd_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         by_trace: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
             by_trace.setdefault(r["trace_id"], []).append(r)
-        views = {v: svc.query(f"SELECT * FROM {v}") for v in
+        views = {v: svc.store_dicts(f"SELECT * FROM {v}") for v in
                  ("worker_logs", "worker_errors", "worker_requests", "worker_endpoint_hourly", "error_patterns")}
         yield {"rows": rows, "tails": tails, "by_trace": by_trace, "views": views, "seconds": elapsed}
     finally:

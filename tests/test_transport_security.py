@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
-from ops_harness import RunningService, config_text, http_request
+from harness import RunningService, config_text, http_request, start
 
 from tailhouse.collector.config import parse_config
 from tailhouse.collector.receivers.otlp.config import GrpcProtocolConfig
@@ -54,22 +54,23 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSe
     tmp = tmp_path_factory.mktemp("secure")
     cert, key = _self_signed(tmp)
     # Relative paths: TLS files are found relative to the config file's directory.
-    protocols = f"""      grpc:
-        endpoint: 127.0.0.1:0
-        max_concurrent_streams: 16
-        keepalive:
-          server_parameters: {{time: 30s, timeout: 5s, max_connection_idle: 5m}}
-          enforcement_policy: {{min_time: 10s, permit_without_stream: true}}
-        tls: {{cert_file: {cert.name}, key_file: {key.name}}}
-        auth: {{bearer_token: {TOKEN}}}
-      http:
-        endpoint: 127.0.0.1:0
-        tls: {{cert_file: {cert.name}, key_file: {key.name}}}
-        auth: {{bearer_token: {TOKEN}}}
+    protocols = f"""\
+grpc:
+  endpoint: 127.0.0.1:0
+  max_concurrent_streams: 16
+  keepalive:
+    server_parameters: {{time: 30s, timeout: 5s, max_connection_idle: 5m}}
+    enforcement_policy: {{min_time: 10s, permit_without_stream: true}}
+  tls: {{cert_file: {cert.name}, key_file: {key.name}}}
+  auth: {{bearer_token: {TOKEN}}}
+http:
+  endpoint: 127.0.0.1:0
+  tls: {{cert_file: {cert.name}, key_file: {key.name}}}
+  auth: {{bearer_token: {TOKEN}}}
 """
-    s = RunningService(config_text(tmp, protocols), tmp)
+    s = start(tmp, "otlp_protocols", mode="thread", protocols=protocols)
     yield s, cert
-    s.close()
+    s.stop()
 
 
 def _request(trace_byte: int) -> bytes:
@@ -93,7 +94,7 @@ def _grpc_call(svc: RunningService, cert: Path, metadata: tuple = (), compressio
 def test_grpc_tls_with_token_and_gzip(secure: tuple[RunningService, Path]) -> None:
     svc, cert = secure
     _grpc_call(svc, cert, (("authorization", f"Bearer {TOKEN}"),), grpc.Compression.Gzip, _request(0xA1))
-    assert svc.query(f"SELECT event_name FROM events WHERE trace_id = '{'a1' * 16}'") == [("secure-161",)]
+    assert svc.store_rows(f"SELECT event_name FROM events WHERE trace_id = '{'a1' * 16}'") == [("secure-161",)]
 
 
 @pytest.mark.parametrize("metadata", [(), (("authorization", "Bearer wrong"),), (("authorization", TOKEN),)])
@@ -102,7 +103,7 @@ def test_grpc_wrong_or_missing_token_is_unauthenticated(secure: tuple[RunningSer
     with pytest.raises(grpc.RpcError) as err:
         _grpc_call(svc, cert, metadata, body=_request(0xA2))
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    assert svc.query(f"SELECT count() FROM events WHERE trace_id = '{'a2' * 16}'") == [(0,)]
+    assert svc.store_rows(f"SELECT count() FROM events WHERE trace_id = '{'a2' * 16}'") == [(0,)]
 
 
 def test_grpc_plaintext_client_cannot_talk_to_tls_port(secure: tuple[RunningService, Path]) -> None:
@@ -125,11 +126,11 @@ def test_http_tls_and_token(secure: tuple[RunningService, Path]) -> None:
     assert status == 401 and resp_headers["WWW-Authenticate"].startswith("Bearer")
     status, _, _ = http_request(url, _request(0xB1), {**headers, "Authorization": "Bearer nope"}, "POST", ctx)
     assert status == 401
-    assert svc.query(f"SELECT count() FROM events WHERE trace_id = '{'b1' * 16}'") == [(0,)]
+    assert svc.store_rows(f"SELECT count() FROM events WHERE trace_id = '{'b1' * 16}'") == [(0,)]
 
     status, _, _ = http_request(url, _request(0xB1), {**headers, "Authorization": f"Bearer {TOKEN}"}, "POST", ctx)
     assert status == 200
-    assert svc.query(f"SELECT count() FROM events WHERE trace_id = '{'b1' * 16}'") == [(1,)]
+    assert svc.store_rows(f"SELECT count() FROM events WHERE trace_id = '{'b1' * 16}'") == [(1,)]
 
     # A client that doesn't trust the certificate refuses the connection.
     with pytest.raises(Exception, match="CERTIFICATE_VERIFY_FAILED"):
@@ -137,12 +138,13 @@ def test_http_tls_and_token(secure: tuple[RunningService, Path]) -> None:
 
 
 def test_grpc_keepalive_and_stream_options_from_config(tmp_path: Path) -> None:
-    text = config_text(tmp_path, """      grpc:
-        endpoint: 127.0.0.1:0
-        max_concurrent_streams: 8
-        keepalive:
-          server_parameters: {time: 20s, timeout: 2s, max_connection_age: 1h, max_connection_age_grace: 30s}
-          enforcement_policy: {min_time: 5s, permit_without_stream: true}
+    text = config_text("otlp_protocols", protocols="""\
+grpc:
+  endpoint: 127.0.0.1:0
+  max_concurrent_streams: 8
+  keepalive:
+    server_parameters: {time: 20s, timeout: 2s, max_connection_age: 1h, max_connection_age_grace: 30s}
+    enforcement_policy: {min_time: 5s, permit_without_stream: true}
 """)
     grpc_cfg: GrpcProtocolConfig = parse_config(text, tmp_path).receivers["otlp"].protocols.grpc
     opts = dict(server_options(grpc_cfg))
@@ -163,9 +165,10 @@ def test_missing_tls_file_stops_start_with_its_name(tmp_path: Path) -> None:
     from tailhouse.collector.receivers.otlp.http import OtlpHttpReceiver
     from tailhouse.collector.stats import Stats
 
-    text = config_text(tmp_path, """      http:
-        endpoint: 127.0.0.1:0
-        tls: {cert_file: nope.crt, key_file: nope.key}
+    text = config_text("otlp_protocols", protocols="""\
+http:
+  endpoint: 127.0.0.1:0
+  tls: {cert_file: nope.crt, key_file: nope.key}
 """)
     http_cfg = parse_config(text, tmp_path).receivers["otlp"].protocols.http
     receiver = OtlpHttpReceiver("otlp", http_cfg, Intake("otlp", {}, Stats()), tmp_path)

@@ -8,17 +8,14 @@ from pathlib import Path
 
 import grpc
 from fault_support import TRACE_METHOD, trace_request
-from service_harness import DEFAULT_CONFIG, launch, start_service
+from harness import start
 
 from tailhouse.pipeline.wal.format import HEADER
 
 
 def test_a_damaged_record_costs_only_itself_and_is_reported(tmp_path: Path) -> None:
     # writes through the admin endpoint make the outage
-    config = DEFAULT_CONFIG.replace("      endpoint: 127.0.0.1:{admin_port}\n",
-                                    "      endpoint: 127.0.0.1:{admin_port}\n      allow_writes: true\n"
-                                    ).replace("shutdown_timeout: 20s", "shutdown_timeout: 1s")
-    svc = start_service(tmp_path, config)
+    svc = start(tmp_path, "default", mode="subprocess", allow_writes=True, shutdown_timeout="1s")
     name = f"damage-{uuid.uuid4().hex[:8]}"
     requests = [trace_request(name, f"{name}-{r}", 5) for r in range(3)]
     # ClickHouse "down" (the target table renamed away), so the requests stay in the log.
@@ -35,7 +32,7 @@ def test_a_damaged_record_costs_only_itself_and_is_reported(tmp_path: Path) -> N
     raw[second + HEADER.size + 40] ^= 0xFF        # one byte inside its payload
     segment.write_bytes(bytes(raw))
 
-    svc = launch(svc.workdir, svc.config_path, svc.grpc_port, svc.admin_port)
+    svc.restart()
     try:
         # The restart recreated the missing `events` table (schema repair); the old one is empty.
         svc.query_raw("DROP TABLE events_away", write=True, flush=False)

@@ -19,24 +19,24 @@ from typing import Any, Iterator
 
 import pytest
 
-from ops_harness import RunningService, config_text, http_request
+from harness import RunningService, http_request, start
 from otel_js_runtime import NodeMissing, export_worker_invocation
 
 TOKEN = "workers-observability-token"
-PROTOCOLS = f"""      http:
-        endpoint: 127.0.0.1:0
-        auth:
-          bearer_token: {TOKEN}
+PROTOCOLS = f"""\
+http:
+  endpoint: 127.0.0.1:0
+  auth:
+    bearer_token: {TOKEN}
 """
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningService]:
-    tmp = tmp_path_factory.mktemp("workers_otlp")
-    s = RunningService(config_text(tmp, PROTOCOLS), tmp)
+    s = start(tmp_path_factory.mktemp("workers_otlp"), "otlp_protocols", mode="thread", protocols=PROTOCOLS)
     yield s
-    s.close()
+    s.stop()
 
 
 def _post(svc: RunningService, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -50,7 +50,7 @@ def _rows(svc: RunningService, sql: str, expected: int, timeout: float = 30) -> 
     """Rows of `sql` once there are `expected` of them (the ack means durable, not yet queryable)."""
     deadline = time.monotonic() + timeout
     while True:
-        rows = svc.query(sql)
+        rows = svc.store_rows(sql)
         if len(rows) >= expected or time.monotonic() > deadline:
             return rows
         time.sleep(0.1)
