@@ -73,13 +73,14 @@ def _tail_item(script: str, trace_id: str) -> dict[str, Any]:
     }
 
 
-def _wait_subscribers(svc: RunningService, n: int, timeout: float = 30) -> None:
+def _wait_subscriptions(svc: RunningService, n: int, timeout: float = 30) -> None:
+    # Subscriptions only grow: earlier tests' subscribers leaving cannot hide a new one.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if svc.get_json("/stats")[1]["live_tail"]["subscribers"] >= n:
+        if svc.get_json("/stats")[1]["live_tail"]["subscriptions"] >= n:
             return
         time.sleep(0.05)
-    raise AssertionError(f"fewer than {n} live-tail subscribers after {timeout}s")
+    raise AssertionError(f"fewer than {n} live-tail subscriptions after {timeout}s")
 
 
 def _lines(proc: subprocess.Popen[str], n: int, timeout: float = 30) -> list[str]:
@@ -238,12 +239,12 @@ def test_tailhouse_tail_since_prints_stored_events_then_follows(live: Live) -> N
 
 def test_pretty_output_is_one_line_per_event_without_colour_when_piped(live: Live) -> None:
     service = f"live-{uuid.uuid4().hex[:8]}"
-    before = live.svc.get_json("/stats")[1]["live_tail"]["subscribers"]
+    before = live.svc.get_json("/stats")[1]["live_tail"]["subscriptions"]
     proc = subprocess.Popen([sys.executable, "-m", "tailhouse", "tail", "--admin", live.svc.admin_url,
                              "--service", service, "--level", "error"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_subscribers(live.svc, before + 1)
+        _wait_subscriptions(live.svc, before + 1)
         _spans(live.svc.grpc_endpoint, service, ["pay"], error=True)
         (line,) = _lines(proc, 1)
         assert "\033[" not in line and line.count("\n") == 1

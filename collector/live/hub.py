@@ -34,6 +34,7 @@ SUBSCRIBER_QUEUE = 10_000  # events a subscriber may fall behind before it is cu
 @dataclass
 class HubStats:
     subscribers: int = 0
+    subscriptions: int = 0      # subscribers ever (only grows: a new one shows even while others leave)
     published_requests: int = 0
     dropped_requests: int = 0   # not decoded for the live view (the hub was behind); stored as usual
     delivered_events: int = 0
@@ -82,6 +83,7 @@ class TailHub:
         sub = Subscription(flt, self._subscriber_queue)
         self._subs.append(sub)
         self.stats.subscribers = len(self._subs)
+        self.stats.subscriptions += 1
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name="live-tail-hub")
         return sub
