@@ -7,13 +7,14 @@
    admin port is polled; the slowest /health answer during the upload is reported.
 
 The last line is `RESULT parse_spans_per_s=… limits_spans_per_s=… json_mib=… health_max_ms=…`.
-Run from the repository root: `PYTHONPATH=.:tests python -m bench.security_limits`.
+Run from the repository root: `python -m bench.security_limits`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import threading
 import time
@@ -56,6 +57,7 @@ def _json_body(mib: float) -> bytes:
 
 
 def _health_during_json(mib: float) -> tuple[float, float]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from harness import start  # tests/ helper: a service on free loopback ports
 
     svc = start(Path(tempfile.mkdtemp()), "otlp_protocols", mode="thread",

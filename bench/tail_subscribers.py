@@ -107,10 +107,11 @@ def main() -> None:
 def _with_subscribers(svc, requests, args, where: str):  # type: ignore[no-untyped-def]
     """(ack spans/s with `args.subscribers` subscribers filtered by `where`, (hub stats, events received))."""
     query = urllib.parse.urlencode({"where": where} if where else {})
-    before = svc.get_json("/stats")[1]["live_tail"]["subscribers"]
+    # subscriptions only grow: the previous phase's readers leaving cannot hide the new ones
+    before = svc.get_json("/stats")[1]["live_tail"]["subscriptions"]
     readers = [Reader(svc.admin_port, query) for _ in range(args.subscribers)]
     deadline = time.monotonic() + 30
-    while svc.get_json("/stats")[1]["live_tail"]["subscribers"] < before + args.subscribers:
+    while svc.get_json("/stats")[1]["live_tail"]["subscriptions"] < before + args.subscribers:
         if time.monotonic() > deadline:
             raise RuntimeError("subscribers did not connect")
         time.sleep(0.05)

@@ -10,10 +10,10 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig
+from tailhouse.pipeline.config_loader import ConfigError
 
 from .admin import clickhouse_format, run_sql
 from .config import Config
-from .config_loader import ConfigError
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
@@ -34,6 +34,15 @@ def admin_headers(config: Config) -> dict[str, str]:
     return {"Authorization": f"Bearer {auth.bearer_token}"} if auth else {}
 
 
+def error_detail(exc: urllib.error.HTTPError) -> str:
+    """What the admin endpoint said when it refused: its JSON `error`, else the body as text."""
+    body = exc.read().decode(errors="replace")
+    try:
+        return str(json.loads(body)["error"])
+    except (ValueError, KeyError, TypeError):
+        return body
+
+
 def admin_query(config: Config, sql: str, fmt: str, write: bool = False,
                  params: dict[str, str] | None = None) -> bytes | None:
     """Ask a running service to run the query; None when no service answers."""
@@ -44,12 +53,7 @@ def admin_query(config: Config, sql: str, fmt: str, write: bool = False,
         with urllib.request.urlopen(req, timeout=300) as resp:
             return resp.read()
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")
-        try:
-            detail = json.loads(detail)["error"]
-        except (ValueError, KeyError):
-            pass
-        raise RuntimeError(detail) from None
+        raise RuntimeError(error_detail(exc)) from None
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return None
 
@@ -123,7 +127,7 @@ def admin_post_json(config: Config, path: str, payload: dict[str, object]) -> di
         with urllib.request.urlopen(req, timeout=600) as resp:
             return dict(json.loads(resp.read()))
     except urllib.error.HTTPError as exc:
-        raise RuntimeError(exc.read().decode(errors="replace")) from None
+        raise RuntimeError(error_detail(exc)) from None
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return None
 

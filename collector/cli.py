@@ -10,13 +10,13 @@ import sys
 from datetime import datetime
 
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig, split_endpoint
+from tailhouse.pipeline.config_loader import ConfigError, parse_duration
 from tailhouse.pipeline.rules.severity import LEVEL_NAMES
 
 from .admin import run_sql
 from .admin_client import (SqlSession, WritesNotAllowed, admin_base, admin_headers, admin_post_json,
                            clickhouse_exporters, first_clickhouse_exporter, run_query)
 from .config import Config, load_config
-from .config_loader import ConfigError, parse_duration
 from .logsetup import setup_logging
 from .query import QueryUsageError, check_param_name, output_format
 from .service_config import LOG_FORMATS

@@ -16,9 +16,9 @@ from typing import Any, Mapping
 import yaml
 
 from tailhouse.exporters.clickhouse.config import chdb_path_of
+from tailhouse.pipeline.config_loader import ConfigError, build, substitute_env
 
 from .components import EXPORTERS, PROCESSORS, RECEIVERS, component_type
-from .config_loader import ConfigError, build, substitute_env
 from .service_config import ServiceConfig
 
 SIGNALS = ("traces", "logs", "metrics")

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from .stats import Stats
+from tailhouse.pipeline.stats import Stats
 
 log = logging.getLogger("tailhouse.progress")
 

@@ -15,6 +15,7 @@ from tailhouse.pipeline.components import Endpoint, Exporter, ExporterContext
 from tailhouse.pipeline.fanout import Fanout, LogTarget
 from tailhouse.pipeline.sender import BatchShape
 from tailhouse.pipeline.signals import Signal
+from tailhouse.pipeline.stats import Stats
 
 from .admin import AdminServer
 from .components import EXPORTERS, PROCESSORS, RECEIVERS, component_type
@@ -24,7 +25,6 @@ from .memory_limiter import MemoryLimiter
 from .metrics import make_registry
 from .progress import ProgressReporter
 from .receivers.factory import BuildContext, RunningReceiver
-from .stats import Stats
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .config_loader import ByteSize, ConfigError, Duration
+from tailhouse.pipeline.config_loader import ByteSize, ConfigError, Duration
+
 from .server.settings import HttpServerSettings
 
 

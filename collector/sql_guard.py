@@ -12,12 +12,12 @@ allowed: writes are about the tables, not the host.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
 from .query import statement_format, statement_params
+from .sqltext import tokens
 
 # Table functions (and engines used as functions) that touch the filesystem, the network or a process.
 EXTERNAL_FUNCTIONS = frozenset(name.lower() for name in (
@@ -29,35 +29,43 @@ EXTERNAL_FUNCTIONS = frozenset(name.lower() for name in (
     "prometheusQuery", "timeSeriesData",
 ))
 
-# String literals and comments are blanked before scanning, so text such as
-# `WHERE body LIKE '%url(%'` is not mistaken for a call; quoted identifiers (`file`) are unquoted.
-_LITERALS = re.compile(r"'(?:[^'\\]|\\.|'')*'|--[^\n]*|#[^\n]*|/\*.*?\*/", re.DOTALL)
-_QUOTED_NAME = re.compile(r"`((?:[^`\\]|\\.)*)`|\"((?:[^\"\\]|\\.)*)\"")
-_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-_OUTFILE = re.compile(r"\bINTO\s+OUTFILE\b|\bFROM\s+INFILE\b", re.IGNORECASE)
-# ClickHouse runs KILL in readonly mode: it could cancel the service's own inserts.
-_KILL = re.compile(r"^\W*KILL\b", re.IGNORECASE)
-
-
 class QueryRefused(ValueError):
     """The query reaches outside ClickHouse, or writes without write access."""
 
 
-def _code_only(sql: str) -> str:
-    code = _LITERALS.sub(lambda m: " " if m.group(0).startswith(("--", "#", "/*")) else "''", sql)
-    return _QUOTED_NAME.sub(lambda m: " " + (m.group(1) if m.group(1) is not None else m.group(2)) + " ", code)
+def _code(sql: str) -> list[str]:
+    """The statement's code as ClickHouse reads it: comments dropped, string literals as '' (text such as
+    `WHERE body LIKE '%url(%'` is no call), quoted identifiers by their name (`file`(…) is a call).
+
+    The one lexer of `sqltext` decides what is a literal, an identifier or a comment, so a `#` or
+    `--` inside `"…"` or `` `…` `` cannot hide the code after it.
+    """
+    out = []
+    for tok in tokens(sql):
+        if tok.kind == "comment":
+            continue
+        if tok.kind == "string":
+            out.append("''")
+        elif tok.kind == "ident":
+            out.append(tok.text[1:-1] if tok.closed else tok.text[1:])
+        else:
+            out.append(tok.text)
+    return out
 
 
 def check_query(sql: str) -> None:
     """Raise QueryRefused for an external table function, INTO OUTFILE, FROM INFILE or KILL."""
-    code = _code_only(sql)
-    if _KILL.match(code):
+    code = _code(sql)
+    words = [c.upper() for c in code]
+    # ClickHouse runs KILL in readonly mode: it could cancel the service's own inserts.
+    if words[:1] == ["KILL"]:
         raise QueryRefused("KILL is refused: the admin endpoint does not cancel queries or mutations "
                            "(it could cancel the service's own inserts)")
-    if m := _OUTFILE.search(code):
-        raise QueryRefused(f"{' '.join(m.group(0).upper().split())} is refused: the admin endpoint does not "
-                           "read or write files on the service's host")
-    found = sorted({m.group(1) for m in _CALL.finditer(code) if m.group(1).lower() in EXTERNAL_FUNCTIONS})
+    for first, second in zip(words, words[1:]):
+        if (first, second) in (("INTO", "OUTFILE"), ("FROM", "INFILE")):
+            raise QueryRefused(f"{first} {second} is refused: the admin endpoint does not "
+                               "read or write files on the service's host")
+    found = sorted({name for name, nxt in zip(code, code[1:]) if nxt == "(" and name.lower() in EXTERNAL_FUNCTIONS})
     if found:
         raise QueryRefused(f"table function {', '.join(f + '()' for f in found)} is refused: queries may not "
                            "reach files, URLs or other servers from the service")

@@ -17,7 +17,7 @@ from fault_support import trace_request
 
 from tailhouse.collector import components
 from tailhouse.collector.config import parse_config
-from tailhouse.collector.config_loader import ConfigError
+from tailhouse.pipeline.config_loader import ConfigError
 from tailhouse.collector.intake import Intake
 from tailhouse.collector.receivers.factory import BuildContext, ReceiverFactory, RunningReceiver
 from tailhouse.collector.service import Service

@@ -11,7 +11,7 @@ from harness import config_text
 
 from tailhouse.collector.config import parse_config
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig
-from tailhouse.collector.config_loader import ConfigError, parse_byte_size, parse_duration
+from tailhouse.pipeline.config_loader import ConfigError, parse_byte_size, parse_duration
 
 # The config example of the issue, as written (the tests below change one key at a time).
 ISSUE_EXAMPLE = config_text("issue_example")

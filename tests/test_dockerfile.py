@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tailhouse.collector.config import parse_config
-from tailhouse.collector.config_loader import ConfigError
+from tailhouse.pipeline.config_loader import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -57,6 +57,8 @@ def test_docker_config_requires_a_token_on_every_port(tmp_path: Path) -> None:
     cfg = parse_config(text, ROOT / "config", environ={"TAILHOUSE_TOKEN": "t0k"})
     protocols = cfg.receivers["otlp"].protocols
     assert [s.auth.bearer_token for s in (protocols.grpc, protocols.http, cfg.service.telemetry.admin)] == ["t0k"] * 3
+    tail = cfg.receivers["cloudflare_tail"]
+    assert tail.http.endpoint == "0.0.0.0:4319" and tail.server_auth(tail.http).bearer_token == "t0k"
     assert not cfg.service.telemetry.admin.allow_writes
 
 

@@ -293,7 +293,7 @@ def _parse(exporters: str) -> Any:
     ("{otlphttp: {endpoint: 'http://127.0.0.1:4318', tls: {cert_file: c.pem}}}", "exporters.otlphttp.tls", "key_file"),
 ])
 def test_bad_forward_config_is_refused_naming_the_key(block: str, path: str, fragment: str) -> None:
-    from tailhouse.collector.config_loader import ConfigError
+    from tailhouse.pipeline.config_loader import ConfigError
     with pytest.raises(ConfigError) as err:
         _parse(block)
     assert err.value.path == path and fragment in err.value.message

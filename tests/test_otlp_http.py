@@ -231,7 +231,7 @@ def test_unknown_path_and_method(svc: RunningService) -> None:
 
 def test_config_errors_name_the_key(tmp_path: Path) -> None:
     from tailhouse.collector.config import parse_config
-    from tailhouse.collector.config_loader import ConfigError
+    from tailhouse.pipeline.config_loader import ConfigError
 
     text = config_text("otlp_protocols", protocols="http:\n  endpoint: 127.0.0.1:0\n  cors:\n    allowed_origins: [example.com]\n")
     with pytest.raises(ConfigError) as err:

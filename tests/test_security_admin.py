@@ -53,6 +53,10 @@ def test_reads_work_with_the_token(svc: RunningService) -> None:
 @pytest.mark.parametrize("sql, status, says", [
     ("SELECT * FROM file('/etc/passwd', 'LineAsString')", 403, "table function file() is refused"),
     ("SELECT * FROM `file`('/etc/passwd', 'LineAsString')", 403, "table function file() is refused"),
+    # A comment marker inside a quoted identifier must not hide the code after it from the check.
+    ("SELECT 1 AS \"#\", * FROM file('/etc/hostname', 'LineAsString')", 403, "table function file() is refused"),
+    ("SELECT 1 AS `--`, * FROM url('http://127.0.0.1:{port}/', 'LineAsString')", 403, "table function url() is refused"),
+    ("SELECT 1 AS \"/*\", * FROM file('/etc/hostname', 'LineAsString')", 403, "table function file() is refused"),
     ("INSERT INTO FUNCTION file('{tmp}/written.tsv', 'TSV') SELECT 1", 403, "table function file() is refused"),
     ("SELECT 1 INTO OUTFILE '{tmp}/outfile.tsv'", 403, "INTO OUTFILE is refused"),
     ("SELECT * FROM url('http://127.0.0.1:{port}/', 'LineAsString')", 403, "table function url() is refused"),

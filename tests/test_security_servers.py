@@ -21,7 +21,7 @@ from test_transport_security import _self_signed
 
 from tailhouse.collector.config import parse_config
 from tailhouse.collector.server.settings import GrpcServerSettings, HttpServerSettings, ServerSettings
-from tailhouse.collector.config_loader import ConfigError
+from tailhouse.pipeline.config_loader import ConfigError
 
 # Placeholder of every_server_tls.yaml -> the token of that server block.
 TOKENS = {"otlp_grpc_token": "tok-otlp-grpc", "otlp_http_token": "tok-otlp-http", "tail_http_token": "tok-tail-http",

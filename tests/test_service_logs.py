@@ -14,7 +14,7 @@ from harness import start
 
 from tailhouse.collector.logsetup import JsonFormatter, setup_logging
 from tailhouse.collector.progress import _Snapshot, format_progress, progress_fields
-from tailhouse.collector.stats import Stats
+from tailhouse.pipeline.stats import Stats
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from harness import config_text
 
 from tailhouse.collector.config import parse_config
-from tailhouse.collector.config_loader import ConfigError
+from tailhouse.pipeline.config_loader import ConfigError
 from tailhouse.exporters.clickhouse.sharding.lookup import InvalidTraceId, trace_lookup
 from tailhouse.exporters.clickhouse.sharding.shard_key import shard_of_trace
 

@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from tailhouse.collector.config import parse_config
-from tailhouse.collector.config_loader import ConfigError
+from tailhouse.pipeline.config_loader import ConfigError
 from harness import RunningService, config_text
 from tail_support import TOKEN, post, tail_service
 from tailhouse.tail.v1 import tail_pb2

@@ -163,7 +163,7 @@ def test_missing_tls_file_stops_start_with_its_name(tmp_path: Path) -> None:
 
     from tailhouse.collector.intake import Intake
     from tailhouse.collector.receivers.otlp.http import OtlpHttpReceiver
-    from tailhouse.collector.stats import Stats
+    from tailhouse.pipeline.stats import Stats
 
     text = config_text("otlp_protocols", protocols="""\
 http:

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from tailhouse.pipeline.rules.severity import implied_severity, severity_name
 
+from ..admin_client import error_detail
 from .events import LIVE_COLUMNS, live_type
 from .filters import FilterError, TailFilter
 
@@ -115,12 +116,7 @@ class _Stream(threading.Thread):
                         kind = "message"
             self.items.put(("end", "the service closed the stream"))
         except urllib.error.HTTPError as exc:
-            body = exc.read().decode(errors="replace")
-            try:
-                body = json.loads(body)["error"]
-            except (ValueError, KeyError):
-                pass
-            self.error = f"HTTP {exc.code}: {body}"
+            self.error = f"HTTP {exc.code}: {error_detail(exc)}"
             self.items.put(("end", self.error))
         except (urllib.error.URLError, OSError) as exc:
             self.error = f"cannot reach {self.url.split('/tail')[0]}: {exc}"

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tailhouse.pipeline.config_loader import ByteSize, ConfigError, Duration
 from tailhouse.pipeline.sender import BatchShape
-
-from ..config_loader import ByteSize, ConfigError, Duration
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..config_loader import ByteSize, ConfigError, Duration
+from tailhouse.pipeline.config_loader import ByteSize, ConfigError, Duration
 
 
 def check_endpoint(endpoint: str, path: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from ...config_loader import ByteSize, ConfigError
+from tailhouse.pipeline.config_loader import ByteSize, ConfigError
+
 from ...server.settings import AuthConfig, GrpcServerSettings, HttpServerSettings, ServerSettings
 
 

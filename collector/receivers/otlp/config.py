@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...config_loader import ByteSize, ConfigError
+from tailhouse.pipeline.config_loader import ByteSize, ConfigError
+
 from ...server.settings import GrpcServerSettings, HttpServerSettings
 
 
