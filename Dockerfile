@@ -25,7 +25,7 @@ USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 4317 4318 4319 13133
 
-# /health is 200 only when the exporters can write and no queue is full.
+# /health is 200 only when every exporter can write: its log has room and no damage, the schema is whole.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:13133/health', timeout=4).status == 200 else 1)"]
 

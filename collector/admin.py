@@ -29,23 +29,18 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from tailhouse.exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
 from tailhouse.exporters.clickhouse.migrations import describe_missing, missing_objects
 
-from .server.auth import BearerAuth
-from .service_config import AdminConfig
 from .live.sse import add_tail_route
 from .metrics import exposition
+from .query import check_param_name, clickhouse_format
+from .server.auth import CHALLENGE, BearerAuth
 from .server.http import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
-from .sql_guard import QueryRefused, make_readonly, run_checked
-from .query import check_param_name, output_format
+from .service_config import AdminConfig
+from .sql_guard import QueryRefused, make_readonly, run_checked, run_sql
 
 if TYPE_CHECKING:
     from .service import Service
 
 log = logging.getLogger(__name__)
-
-
-def clickhouse_format(name: str) -> str:
-    """ClickHouse output format for a `tailhouse sql --format` name: any ClickHouse format, or `table`."""
-    return output_format(name, stdout_is_terminal=True)
 
 
 def query_options(request: web.Request) -> tuple[str, dict[str, str]]:
@@ -134,7 +129,7 @@ class AdminServer:
             if problem:
                 log.info("admin: refused %s %s from %s: %s", request.method, request.path, request.remote, problem)
                 return web.json_response({"error": problem}, status=401,
-                                         headers={"WWW-Authenticate": 'Bearer realm="tailhouse"'})
+                                         headers=CHALLENGE)
         return await handler(request)
 
     async def _health(self, request: web.Request) -> web.Response:
@@ -258,14 +253,3 @@ def replay_result_dict(result: ReplayResult) -> dict[str, object]:
             "stored": not result.error, "error": result.error}
 
 
-def run_sql(client: Client, sql: str, fmt: str, write: bool = False, params: dict[str, str] | None = None) -> bytes:
-    """Run one statement with the client's default database and return ClickHouse's output in format `fmt`.
-
-    Read-only unless `write` (ClickHouse `readonly=2`; the client is then left read-only);
-    queries that reach outside ClickHouse are refused either way (QueryRefused). A FORMAT clause
-    in the statement wins over `fmt`; `params` bind its `{name:Type}` placeholders.
-    """
-    if not write:
-        return run_checked(client, sql, fmt, make_readonly(client), params)
-    # URLs are common in this data; "\/" in JSON output is valid but hard to read.
-    return run_checked(client, sql, fmt, {"output_format_json_escape_forward_slashes": 0}, params)

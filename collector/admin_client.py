@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig
 from tailhouse.pipeline.config_loader import ConfigError
 
-from .admin import clickhouse_format, run_sql
 from .config import Config
+from .query import clickhouse_format
+from .sql_guard import run_sql
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
@@ -45,10 +46,19 @@ def error_detail(exc: urllib.error.HTTPError) -> str:
 
 def admin_query(config: Config, sql: str, fmt: str, write: bool = False,
                  params: dict[str, str] | None = None) -> bytes | None:
-    """Ask a running service to run the query; None when no service answers."""
+    """Ask the running service of `config` to run the query; None when no service answers."""
+    return post_query(admin_base(config), admin_headers(config), sql, fmt, write, params)
+
+
+def post_query(base_url: str, headers: dict[str, str], sql: str, fmt: str, write: bool = False,
+               params: dict[str, str] | None = None) -> bytes | None:
+    """POST /query to the admin endpoint at `base_url`; None when nothing answers there.
+
+    Raises RuntimeError with the endpoint's own message when it refuses the query.
+    """
     query = {"format": fmt, **({"write": "1"} if write else {}), **{f"param_{k}": v for k, v in (params or {}).items()}}
-    url = f"{admin_base(config)}/query?" + urllib.parse.urlencode(query)
-    req = urllib.request.Request(url, data=sql.encode(), method="POST", headers=admin_headers(config))
+    url = f"{base_url.rstrip('/')}/query?" + urllib.parse.urlencode(query)
+    req = urllib.request.Request(url, data=sql.encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=300) as resp:
             return resp.read()

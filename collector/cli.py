@@ -13,13 +13,13 @@ from tailhouse.exporters.clickhouse.config import ClickHouseExporterConfig, spli
 from tailhouse.pipeline.config_loader import ConfigError, parse_duration
 from tailhouse.pipeline.rules.severity import LEVEL_NAMES
 
-from .admin import run_sql
 from .admin_client import (SqlSession, WritesNotAllowed, admin_base, admin_headers, admin_post_json,
                            clickhouse_exporters, first_clickhouse_exporter, run_query)
 from .config import Config, load_config
 from .logsetup import setup_logging
 from .query import QueryUsageError, check_param_name, output_format
 from .service_config import LOG_FORMATS
+from .sql_guard import run_sql
 
 log = logging.getLogger("tailhouse")
 
@@ -152,11 +152,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     opts = ReportOptions(since_seconds=since, service=args.service or "", level=args.level or "",
                          search=args.search or "", limit=args.limit)
+    session = SqlSession(config)  # one probe of the service (or one direct client) for all of a report's queries
     try:
-        tables = REPORTS[args.report](lambda sql: parse_json_each_row(run_query(config, sql, "JSONEachRow")), opts)
+        tables = REPORTS[args.report](lambda sql: parse_json_each_row(session.run(sql, "JSONEachRow")), opts)
     except Exception as exc:
         print(f"tailhouse report: {str(exc).strip()}", file=sys.stderr)
         return 1
+    finally:
+        session.close()
     print(render_json(tables) if args.format == "json" else render(tables))
     return 0
 

@@ -15,7 +15,6 @@ from typing import Any, Mapping
 
 import yaml
 
-from tailhouse.exporters.clickhouse.config import chdb_path_of
 from tailhouse.pipeline.config_loader import ConfigError, build, substitute_env
 
 from .components import EXPORTERS, PROCESSORS, RECEIVERS, component_type
@@ -35,10 +34,6 @@ class Config:
     def chdb_path(self, exporter: Any) -> Path | None:
         """Filesystem path of a ClickHouse exporter's embedded store (relative to the config file); None for a server."""
         return exporter.chdb_path(self.base_dir)
-
-    def chdb_path_of(self, endpoint: str) -> Path | None:
-        """Filesystem path of one `chdb://PATH[?database=NAME]` endpoint; None for a server."""
-        return chdb_path_of(endpoint, self.base_dir)
 
     def dead_letter_dir(self, name: str, exporter: Any) -> Path:
         """Folder where ClickHouse exporter `name` keeps requests ClickHouse refused permanently."""

@@ -73,3 +73,8 @@ def statement_params(statement: str, params: Mapping[str, str] | None) -> dict[s
 def statement_format(statement: str, fmt: str | None) -> str | None:
     """`fmt`, unless the statement has its own FORMAT clause: that one wins."""
     return None if fmt is None or has_format_clause(statement) else fmt
+
+
+def clickhouse_format(name: str) -> str:
+    """ClickHouse output format for a `tailhouse sql --format` name: any ClickHouse format, or `table`."""
+    return output_format(name, stdout_is_terminal=True)

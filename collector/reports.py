@@ -14,6 +14,7 @@ from typing import Callable
 
 from tailhouse.pipeline.rules.importance import OK_OUTCOME, SERVER_ERROR_STATUS
 from tailhouse.pipeline.rules.severity import ERROR_SEVERITY, level_floor, level_names, severity_name_sql
+from tailhouse.pipeline.rules.sql import sql_string
 
 QueryRunner = Callable[[str], list[dict[str, object]]]
 
@@ -41,10 +42,6 @@ class ReportOptions:
     search: str = ""     # recent: text in the body or message
     limit: int = 50
 
-
-def sql_string(value: str) -> str:
-    """A ClickHouse string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _where(opts: ReportOptions, *extra: str) -> str:

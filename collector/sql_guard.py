@@ -12,12 +12,13 @@ allowed: writes are about the tables, not the host.
 
 from __future__ import annotations
 
-from typing import Any
-
-from clickhouse_connect.driver.client import Client
+from typing import TYPE_CHECKING, Any
 
 from .query import statement_format, statement_params
 from .sqltext import tokens
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
 
 # Table functions (and engines used as functions) that touch the filesystem, the network or a process.
 EXTERNAL_FUNCTIONS = frozenset(name.lower() for name in (
@@ -101,3 +102,16 @@ def run_checked(client: Client, sql: str, fmt: str, settings: dict[str, Any],
     check_query(query)
     return bytes(client.raw_query(query, parameters=statement_params(query, params),
                                   fmt=statement_format(query, fmt), settings=settings or None))
+
+
+def run_sql(client: Client, sql: str, fmt: str, write: bool = False, params: dict[str, str] | None = None) -> bytes:
+    """Run one statement with the client's default database and return ClickHouse's output in format `fmt`.
+
+    Read-only unless `write` (ClickHouse `readonly=2`; the client is then left read-only);
+    queries that reach outside ClickHouse are refused either way (QueryRefused). A FORMAT clause
+    in the statement wins over `fmt`; `params` bind its `{name:Type}` placeholders.
+    """
+    if not write:
+        return run_checked(client, sql, fmt, make_readonly(client), params)
+    # URLs are common in this data; "\/" in JSON output is valid but hard to read.
+    return run_checked(client, sql, fmt, {"output_format_json_escape_forward_slashes": 0}, params)

@@ -20,7 +20,8 @@ from typing import IO, Any
 
 from tailhouse.pipeline.rules.severity import implied_severity, severity_name
 
-from ..admin_client import error_detail
+from ..admin_client import error_detail, post_query
+from ..reports import parse_json_each_row
 from .events import LIVE_COLUMNS, live_type
 from .filters import FilterError, TailFilter
 
@@ -149,18 +150,16 @@ def run_tail(admin_url: str, args: Any, out: IO[str] = sys.stdout, err: IO[str] 
     stream.start()
     stream.ready.wait(30)
     if args.since:
-        body = urllib.parse.urlencode({"format": "JSONEachRow"})
-        req = urllib.request.Request(f"{admin_url.rstrip('/')}/query?{body}",
-                                     data=since_sql(flt, args.since, args.limit).encode(), method="POST",
-                                     headers=headers or {})
         try:
-            with urllib.request.urlopen(req, timeout=300) as resp:
-                for line in resp.read().decode().split("\n"):
-                    if line.strip():
-                        show(json.loads(line))
-        except urllib.error.HTTPError as exc:
-            print(f"tailhouse tail: --since query failed: {exc.read().decode(errors='replace')}", file=err)
+            rows = post_query(admin_url, headers or {}, since_sql(flt, args.since, args.limit), "JSONEachRow")
+        except RuntimeError as exc:
+            print(f"tailhouse tail: --since query failed: {exc}", file=err)
             return 1
+        if rows is None:
+            print(f"tailhouse tail: --since query failed: nothing answers at {admin_url}", file=err)
+            return 1
+        for row in parse_json_each_row(rows):
+            show(row)
     try:
         while True:
             kind, item = stream.items.get()

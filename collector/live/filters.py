@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Mapping
 
 from tailhouse.pipeline.rules.severity import implied_severity, level_floor, severity_at_least_sql
+from tailhouse.pipeline.rules.sql import sql_string
 
 from .events import EVENT_TYPES, live_type
 from .where import Predicate, compile_where
@@ -72,10 +73,6 @@ def glob_regex(glob: str) -> str:
         i += 1
     return "".join(out) + "$"
 
-
-def sql_string(text: str) -> str:
-    """A ClickHouse string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 _TYPE_SQL = "if(source = 'tail', 'tail', event_type)"

@@ -42,7 +42,7 @@ class HubStats:
 
 
 class Subscription:
-    """One subscriber: its filters and its bounded queue of events (dicts) and notices."""
+    """One subscriber: its filters and its bounded queue of SSE messages (events and notices, serialized)."""
 
     def __init__(self, flt: TailFilter, max_queued: int) -> None:
         self.filter = flt

@@ -1,6 +1,6 @@
-"""Transport security shared by the receivers: bearer-token checks and TLS material.
+"""Transport security shared by every listening server (receivers and admin): bearer-token checks and TLS material.
 
-Both receivers ask the same questions (is this `Authorization` header right? which certificate do
+Every server asks the same questions (is this `Authorization` header right? which certificate do
 I serve?) so the rules live here once: a token is compared in constant time, and TLS files are
 read at start so a missing or unreadable file stops the service with a clear message.
 """
@@ -19,6 +19,10 @@ from .settings import AuthConfig, TLSServerConfig
 
 class TLSFileError(OSError):
     """A configured certificate or key file can't be read or used."""
+
+
+# What a 401 answer carries on every HTTP server (RFC 6750).
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tailhouse"'}
 
 
 @dataclass(frozen=True)

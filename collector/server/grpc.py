@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable, Sequence
 
 import grpc
 
-from ..memory_limiter import MemoryLimiter
+from ..memory_limiter import MemoryLimiter, MemoryLimitExceeded
 from .auth import BearerAuth, grpc_server_credentials
 from .retry_hints import grpc_retry_metadata
 from .settings import GrpcServerSettings
@@ -67,12 +67,11 @@ class MemoryLimitInterceptor(grpc.aio.ServerInterceptor):
         limiter = self._limiter
 
         async def limited(request: bytes, context: grpc.aio.ServicerContext) -> Any:
-            nbytes = len(request)
-            if not limiter.try_acquire(nbytes):
-                message = (f"over the memory limit ({limiter.in_flight} request bytes in flight, "
-                           f"cap {limiter.limit_bytes}); retry later")
-                await context.abort(grpc.StatusCode.UNAVAILABLE, message,
-                                    trailing_metadata=grpc_retry_metadata(message, 1.0))
+            try:
+                nbytes = limiter.grow(len(request), 0)
+            except MemoryLimitExceeded as exc:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc),
+                                    trailing_metadata=grpc_retry_metadata(str(exc), exc.retry_after))
             try:
                 return await inner(request, context)
             finally:

@@ -1,8 +1,9 @@
 """Bounds on decoded JSON that Python's recursive code could not otherwise survive.
 
-`json.loads` and everything that walks its result (protobuf's ParseDict, the tail mapping)
-recurse once per nesting level; a few kilobytes of `[[[[…` reach Python's recursion limit and
-would surface as a 500. Receivers check the depth once, iteratively, and answer 400 instead.
+`json.loads` and everything that walks its result (the tail mapping) recurse once per nesting
+level; a few kilobytes of `[[[[…` reach Python's recursion limit and would surface as a 500. The
+tail receiver checks the depth once, iteratively, and answers 400 instead (the OTLP/JSON decoder
+turns its own RecursionError into a 400 naming the depth).
 """
 
 from __future__ import annotations

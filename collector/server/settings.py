@@ -74,6 +74,10 @@ class ServerSettings:
         if self.max_connections is not None and self.max_connections < 0:
             raise ConfigError(f"{path}.max_connections", "must not be negative (0 = no cap)")
 
+    def connection_cap(self) -> int:
+        """Open connections allowed on the port; 0 = no cap."""
+        return int(HTTP_SERVER_DEFAULTS["max_connections"] if self.max_connections is None else self.max_connections)
+
 
 HTTP_SERVER_DEFAULTS = {"read_header_timeout": 10.0, "read_timeout": 60.0, "idle_timeout": 60.0,
                         "max_connections": 1000}
@@ -94,10 +98,6 @@ class HttpServerSettings(ServerSettings):
         """A timeout in seconds (configured, else the HTTP default); 0 = none."""
         value = getattr(self, name)
         return float(HTTP_SERVER_DEFAULTS[name] if value is None else value)
-
-    def connection_cap(self) -> int:
-        """Open connections allowed on the port; 0 = no cap."""
-        return int(HTTP_SERVER_DEFAULTS["max_connections"] if self.max_connections is None else self.max_connections)
 
 
 @dataclass
@@ -154,7 +154,6 @@ class GrpcServerSettings(ServerSettings):
                               "set either idle_timeout or keepalive.server_parameters.max_connection_idle, not both")
 
     def handshake_timeout(self) -> float:
-        return float(10.0 if self.read_header_timeout is None else self.read_header_timeout)
-
-    def connection_cap(self) -> int:
-        return int(HTTP_SERVER_DEFAULTS["max_connections"] if self.max_connections is None else self.max_connections)
+        """Seconds a new connection has for its handshake (configured, else the HTTP header-read default)."""
+        default = HTTP_SERVER_DEFAULTS["read_header_timeout"]
+        return float(default if self.read_header_timeout is None else self.read_header_timeout)

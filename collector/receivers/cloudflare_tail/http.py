@@ -19,7 +19,7 @@ from aiohttp import web
 from tailhouse.pipeline.errors import ExportError
 
 from ...memory_limiter import MemoryLimiter, MemoryLimitExceeded
-from ...server.auth import BearerAuth
+from ...server.auth import CHALLENGE, BearerAuth
 from ...server.compression import BodyTooLarge, CorruptBody, gunzip
 from ...server.http import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
 from ...server.json_limits import JsonTooDeep, loads_bounded
@@ -49,7 +49,7 @@ def check_bearer(header: str | None, auth: BearerAuth | None) -> None:
         return
     problem = auth.check(header)
     if problem:
-        raise RequestRefused(401, problem, {"WWW-Authenticate": 'Bearer realm="tailhouse"'})
+        raise RequestRefused(401, problem, CHALLENGE)
 
 
 def check_content_type(value: str | None) -> None:

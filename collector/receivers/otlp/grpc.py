@@ -56,10 +56,6 @@ class OtlpGrpcReceiver(GrpcReceiver):
         self._intake = intake
         self._item_limiter = item_limiter
 
-    @property
-    def scheme(self) -> str:
-        return "https" if self.config.tls else "http"
-
     def handlers(self) -> list[grpc.GenericRpcHandler]:
         return [
             grpc.method_handlers_generic_handler(

@@ -17,7 +17,6 @@ import fnmatch
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import grpc
 from aiohttp import web
@@ -29,9 +28,9 @@ from ...intake import Intake
 from ...memory_limiter import MemoryLimiter, MemoryLimitExceeded
 from ...otlp_json import request_from_json, response_to_json, status_bytes
 from ...otlp_requests import InvalidRequest, response_bytes
-from ...server.auth import BearerAuth
+from ...server.auth import CHALLENGE, BearerAuth
 from ...server.compression import BodyTooLarge, CorruptBody, UnsupportedEncoding, decompress
-from ...server.http import BodyTimeout, ConnectionGuard, guarded_app, read_body, serve
+from ...server.http import BodyTimeout, ConnectionGuard, Handler, guarded_app, read_body, serve
 from ...server.retry_hints import retry_after_header
 from .config import CorsConfig, HttpProtocolConfig
 from .item_limits import ItemLimiter, export_within_limits
@@ -98,7 +97,6 @@ class Cors:
         return web.Response(status=204, headers=headers)
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class OtlpHttpReceiver:
@@ -177,7 +175,7 @@ class OtlpHttpReceiver:
             if problem:
                 log.info("%s: refused %s from %s: %s", self.name, request.path, request.remote, problem)
                 return _status(401, grpc.StatusCode.UNAUTHENTICATED, problem, enc,
-                               headers={"WWW-Authenticate": 'Bearer realm="tailhouse"'})
+                               headers=CHALLENGE)
         if as_json is None:
             return _status(415, grpc.StatusCode.INVALID_ARGUMENT,
                            f"unsupported Content-Type {request.content_type!r}: use {PROTOBUF} or {JSON}", enc)
