@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from tailhouse.exporters.clickhouse.exporter import ReplayResult, replay_dead_letters
 from tailhouse.exporters.clickhouse.migrations import describe_missing, missing_objects
+from tailhouse.pipeline.errors import first_line
 
 from .live.sse import add_tail_route
 from .metrics import exposition
@@ -165,7 +166,7 @@ class AdminServer:
             client, _ = await asyncio.to_thread(self._readonly_client)
             missing = await asyncio.to_thread(missing_objects, client, database)
         except Exception as exc:  # the health answer reports it rather than failing itself
-            return f"cannot check the schema: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            return f"cannot check the schema: {first_line(exc)}"
         if not missing:
             return ""
         return f"schema objects missing: {describe_missing(database, missing)} (restart to recreate them)"

@@ -1,10 +1,10 @@
-"""Dead letters: requests ClickHouse refused permanently, kept with the error for a later replay.
+"""Dead letters: requests a destination refused permanently, kept with the error for a later replay.
 
 Each dead letter is two files in the dead-letter directory: `<id>.bin` (the request bytes,
 exactly as they would be inserted) and `<id>.json` (kind, items, error, time). The JSON file is
 written last, so a dead letter without it is incomplete and ignored. The id is derived from the
-queued record and the request's position in it, so replaying a record after a crash does not
-create a second dead letter for the same request.
+write-ahead log record (`letter_id`), so replaying a record after a crash does not create a
+second dead letter for the same request.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-# Ids are `<record id hex>-<index>`; anything else (a path separator, `..`) is not one of ours.
+# Ids are `letter_id`'s `<log id>-<reader>-<lsn>[-<part>]`; anything else (a path separator, `..`) is not one of ours.
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,127}")
 
 
@@ -105,6 +105,12 @@ class DeadLetterStore:
         if path.resolve().parent != self.directory.resolve():
             raise InvalidDeadLetter(f"dead letter {letter_id!r} resolves outside {self.directory}")
         return path
+
+
+def letter_id(log_id: str, reader: str, lsn: int, part: int = 0) -> str:
+    """The dead letter of record `lsn` of a log, as read by `reader` (`part`: one of the pieces a record
+    was split into, e.g. per shard). Stable across restarts: a replayed record finds its letter."""
+    return f"{log_id}-{reader}-{lsn}" + (f"-{part}" if part else "")
 
 
 def new_letter(letter_id: str, kind: str, items: int, nbytes: int, error: str) -> DeadLetter:

@@ -6,9 +6,7 @@ import re
 
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from tailhouse.pipeline.backoff import Backoff
-
-__all__ = ["Backoff", "RETRYABLE_CLICKHOUSE_CODES", "clickhouse_error_code", "is_retryable"]
+__all__ = ["RETRYABLE_CLICKHOUSE_CODES", "clickhouse_error_code", "is_retryable"]
 
 # ClickHouse error codes that describe a passing condition of the server, not of the data.
 RETRYABLE_CLICKHOUSE_CODES: frozenset[int] = frozenset(

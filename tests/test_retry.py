@@ -9,7 +9,8 @@ import sys
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from tailhouse.exporters.retry import Backoff, clickhouse_error_code, is_retryable
+from tailhouse.exporters.retry import clickhouse_error_code, is_retryable
+from tailhouse.pipeline.backoff import Backoff
 
 
 def test_backoff_grows_caps_and_stops() -> None:

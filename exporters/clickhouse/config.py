@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 from tailhouse.pipeline.config_loader import ConfigError, Duration
 from tailhouse.pipeline.wal import FSYNC_MODES
 
+from .events_table import TableOptions
+
 
 @dataclass
 class RetryConfig:
@@ -200,6 +202,10 @@ class ClickHouseExporterConfig:
                     if named and named != self.database:
                         raise ConfigError(f"{path}.sharding.shards[{i}].endpoints[{j}]",
                                           "with a cluster every shard uses `database` (ON CLUSTER DDL creates one database)")
+
+    def table_options(self) -> TableOptions:
+        """Physical options of the `events` table: the TTL in whole days."""
+        return TableOptions(ttl_days=int(self.ttl // 86400))
 
     def chdb_path(self, base_dir: Path) -> Path | None:
         """Filesystem path of the embedded store (the first shard's with sharding); None for a server."""

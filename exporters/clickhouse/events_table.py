@@ -173,6 +173,6 @@ def distributed_ddl(placement: Placement, table: str, local: str, key: str) -> s
         table=table, local=local, sharding_key=f", {key}" if key else ""))
 
 
-def trace_lookup_ddl(placement: Placement, _options: TableOptions | None = None) -> list[str]:
+def trace_lookup_ddl(placement: Placement) -> list[str]:
     """trace_id → time range, kept by a materialized view on `events` (as the OTel exporter does)."""
     return [render("trace_id_ts", placement.slots()), render("trace_id_ts_mv", placement.slots())]

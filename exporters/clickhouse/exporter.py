@@ -29,25 +29,24 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError
 from google.protobuf.internal.encoder import _VarintBytes
 
-from tailhouse.pipeline.errors import ExportError
+from tailhouse.pipeline.errors import ExportError, first_line
 from tailhouse.pipeline.exporter_logs import LoggedExporter, exporter_logs
 from tailhouse.pipeline.sender import Batch, BatchShape
 from tailhouse.pipeline.signals import TAIL_KIND, Signal, otlp_kind
 from tailhouse.pipeline.stats import Stats
 from tailhouse.pipeline.wal import WriteAheadLog
 
-from ..deadletter import DeadLetter, DeadLetterStore, new_letter
+from ..deadletter import DeadLetter, DeadLetterStore, letter_id, new_letter
 from ..retry import is_retryable
 from .client import client_for
 from .config import ClickHouseExporterConfig
 from .ddl import quote
-from .events_table import TableOptions
 from .landing_schema import LANDING_TABLES, insert_settings, with_schema_file
 from .migrations import migrate
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ClickHouseExporter", "ClickHouseWriter", "ExportError", "LANDING_TARGETS", "Route", "insert_settings_for",
+__all__ = ["ClickHouseExporter", "ClickHouseWriter", "LANDING_TARGETS", "Route", "insert_settings_for",
            "replay_dead_letters"]
 
 
@@ -106,11 +105,6 @@ _TAIL_TARGET = LandingTarget("events", "JSONEachRow", b"".join, _tail_settings)
 LANDING_TARGETS: dict[str, LandingTarget] = {**{otlp_kind(s): _otlp_target(s) for s in Signal}, TAIL_KIND: _TAIL_TARGET}
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc)
-    return text.splitlines()[0][:300] if text else type(exc).__name__
-
-
 class ClickHouseWriter:
     """Inserts into one ClickHouse destination (an endpoint, or one shard's replicas) and keeps its dead letters."""
 
@@ -151,7 +145,7 @@ class ClickHouseWriter:
         if self.config.create_schema:
             client = await self._pool.get()
             try:
-                options = TableOptions(ttl_days=int(self.config.ttl // 86400))
+                options = self.config.table_options()
                 applied = await asyncio.to_thread(migrate, client, self.database, options)
             finally:
                 self._pool.put_nowait(client)
@@ -165,13 +159,13 @@ class ClickHouseWriter:
             # Framing copies megabytes: in the worker thread with the insert, off the event loop.
             await asyncio.to_thread(self._insert, client, kind, payloads, token)
         except DatabaseError as exc:  # ClickHouse's answer: retryable (its state) or permanent (the data)
-            raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=is_retryable(exc)) from exc
+            raise ExportError(f"{type(exc).__name__}: {first_line(exc)}", retryable=is_retryable(exc)) from exc
         except Exception as exc:
             # Anything else (the network, a local file, a bug) says nothing against the data: the
             # batch stays in the log and is retried; /health shows the error meanwhile.
             log.warning("exporter %s: a %s insert failed before ClickHouse judged the data", self.name, kind,
                         exc_info=True)
-            raise ExportError(f"{type(exc).__name__}: {_first_line(exc)}", retryable=True) from exc
+            raise ExportError(f"{type(exc).__name__}: {first_line(exc)}", retryable=True) from exc
         finally:
             self._pool.put_nowait(client)
 
@@ -276,8 +270,8 @@ class ClickHouseExporter(LoggedExporter):
                 if route.select is not None:
                     parts = await asyncio.to_thread(route.select, kind, [entry.payload])
                 for i, (payload, items) in enumerate(parts):
-                    letter_id = f"{wal.log_id}-{route.reader}-{entry.lsn}" + (f"-{i}" if i else "")
-                    await route.writer.dead_letter(kind, letter_id, payload, items, error)
+                    await route.writer.dead_letter(kind, letter_id(wal.log_id, route.reader, entry.lsn, i), payload,
+                                                   items, error)
         return dead_letter
 
     def _refresh_stats(self) -> None:
@@ -320,7 +314,7 @@ def replay_dead_letters(client: Client, database: str, store: DeadLetterStore, i
             settings = {**insert_settings_for(target, body, f"deadletter-{letter.id}"), **(extra_settings or {})}
             client.raw_insert(f"{quote(database)}.{target.table}", None, body, settings, target.fmt)
         except Exception as exc:  # reported per dead letter; the others are still tried
-            results.append(ReplayResult(letter, _first_line(exc)))
+            results.append(ReplayResult(letter, first_line(exc)))
             continue
         store.remove(letter)
         results.append(ReplayResult(letter))

@@ -22,6 +22,7 @@ nested path with an empty first component and refuses the schema.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -212,6 +213,7 @@ LANDING_TABLES: dict[str, str] = {
 }
 
 
+@functools.cache  # a constant of the schema, asked for by every insert
 def proto_text() -> str:
     """The `.proto` source ClickHouse parses the landing inserts with."""
     out = ['syntax = "proto3";', ""]

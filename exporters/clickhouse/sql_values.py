@@ -1,7 +1,8 @@
 """SQL expressions that turn decoded OTLP values (landing-table tuples) into `events` columns.
 
-These are the building blocks of the OTLP → unified row mapping; `otlp_views.py` assembles them
-into the materialized views. Everything here renders SQL text, nothing touches data in Python.
+These are the building blocks of the OTLP → unified row mapping: `otlp_views.py` assembles the
+value renderers into the materialized views; the map and JSON builders serve the frozen views of
+schema migration 1 (`otlp_views_v1.py`). Everything here renders SQL text, nothing touches data in Python.
 
 Value rendering rules (documented in the README, read back by `value_codec.decode_value`):
 

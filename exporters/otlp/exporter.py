@@ -24,7 +24,7 @@ from tailhouse.pipeline.sender import Batch, BatchShape
 from tailhouse.pipeline.signals import TAIL_KIND
 from tailhouse.pipeline.stats import Stats
 
-from ..deadletter import DeadLetterStore, new_letter
+from ..deadletter import DeadLetterStore, letter_id, new_letter
 from .config import OtlpExporterConfig, OtlpHttpExporterConfig
 from .tail_logs import tail_rows_to_logs_request
 from .transport import ForwardError, GrpcTransport, HttpTransport, Transport
@@ -85,7 +85,7 @@ class OtlpForwardExporter(LoggedExporter):
     def _dead_letterer(self, state: KindLog):  # type: ignore[no-untyped-def]
         async def dead_letter(batch: Batch, error: str) -> None:
             for entry in batch.entries:
-                letter = new_letter(f"{state.wal.log_id}-{READER}-{entry.lsn}", state.kind, entry.items,
+                letter = new_letter(letter_id(state.wal.log_id, READER, entry.lsn), state.kind, entry.items,
                                     len(entry.payload), error)
                 path = await asyncio.to_thread(self.dead_letters.write, letter, entry.payload)
                 log.error("exporter %s: %s refused a %s request of %d items permanently; it is kept in %s: %s",

@@ -1,6 +1,7 @@
 """Turning YAML mappings into typed config dataclasses, with errors that name the key path.
 
-Generic over the dataclasses in `collector.config`: every field's type hint says how to read it.
+Generic over every component's config dataclass (collector and exporters alike): each field's type hint
+says how to read it.
 Durations accept Go-style strings (`500ms`, `1s`, `5m`, `1h30m`) or plain seconds; byte sizes
 accept `64MiB`-style strings or plain bytes.
 """

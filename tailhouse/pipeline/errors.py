@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (at most 300 characters), else its type: what logs and answers show."""
+    text = str(exc)
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
 class ExportError(Exception):
     """Accepting or storing a request failed; `retryable` says whether the client should send it again.
 

@@ -131,9 +131,6 @@ class ExporterLogs:
         problems = self.problems(reader)
         figures.healthy, figures.problem = not problems, "; ".join(problems)
 
-    def idle(self) -> bool:
-        return all(s.idle() for st in self.kinds.values() for s in st.senders)
-
     async def flush(self, timeout: float) -> bool:
         """Send everything appended so far now; False if that took longer than `timeout`."""
         results = await asyncio.gather(*(s.flush(timeout) for st in self.kinds.values() for s in st.senders))
@@ -156,11 +153,6 @@ class LoggedExporter:
 
     logs: ExporterLogs
 
-    @property
-    def durable(self) -> bool:
-        """Accepted data is always in the write-ahead log until sent."""
-        return True
-
     def log(self, kind: str) -> WriteAheadLog:
         """The log receivers append requests of `kind` to."""
         return self.logs.log(kind)
@@ -168,9 +160,6 @@ class LoggedExporter:
     def health(self) -> tuple[bool, str]:
         """(ok, reason): not ok while pushes fail, a worker died, a log is damaged or full."""
         return self.logs.health()
-
-    def idle(self) -> bool:
-        return self.logs.idle()
 
     async def flush(self, timeout: float) -> bool:
         """Send everything appended so far now; False if that took longer than `timeout`."""

@@ -59,10 +59,6 @@ class Batch:
         return sum(e.items for e in self.entries)
 
     @property
-    def nbytes(self) -> int:
-        return sum(len(e.payload) for e in self.entries)
-
-    @property
     def payloads(self) -> list[bytes]:
         return [e.payload for e in self.entries]
 
@@ -123,9 +119,6 @@ class QueuedSender:
         """(ok, reason): not ok while pushes fail or a worker died."""
         problem = "; ".join(p for p in (self._failing, self._worker_problem) if p)
         return not problem, problem
-
-    def idle(self) -> bool:
-        return self.cursor.committed >= self.wal.end
 
     async def flush(self, timeout: float) -> bool:
         """Cut at once whatever is waiting and wait until everything appended so far is committed."""

@@ -10,7 +10,7 @@ Two views of the same flow:
 Exporters report through `Stats.export_add` / `Stats.observe_export`, which keep both views in
 step. Log figures: `pending_*` is what was accepted into an exporter's write-ahead log and is not
 yet stored (read from the logs by `refresh()`), `queue_capacity_bytes` the log's limit, and
-`dead_letter_items` what ClickHouse refused permanently and was set aside.
+`dead_letter_items` what a destination refused permanently and was set aside.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class ExporterStats:
 
     signals: dict[str, ExporterSignalStats] = field(default_factory=dict)
     latency: dict[str, Histogram] = field(default_factory=dict)  # per signal, seconds per successful store
-    queue_capacity_bytes: int = 0  # 0 = unbounded (the in-memory queue); set by a bounded queue
+    queue_capacity_bytes: int = 0  # the exporter's write-ahead log limit (set when its logs open)
     # a copy of the exporter's own health (decided by its logs and senders), for /stats
     healthy: bool = True
     problem: str = ""

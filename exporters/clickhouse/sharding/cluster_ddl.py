@@ -40,7 +40,7 @@ PLAIN_VIEWS: dict[str, str] = {
 }
 
 
-def distributed_statements(layout: ClusterLayout, options: TableOptions) -> list[str]:
+def distributed_statements(layout: ClusterLayout) -> list[str]:
     """CREATE statements of the Distributed tables over the views users query (after migrations)."""
     if not layout.on_cluster:
         raise ValueError("Distributed tables need a cluster name")
@@ -55,4 +55,4 @@ def distributed_statements(layout: ClusterLayout, options: TableOptions) -> list
 
 def cluster_schema_statements(layout: ClusterLayout, options: TableOptions) -> list[str]:
     """The whole cluster schema in order: the migrations rendered for the cluster, then Distributed tables."""
-    return schema_statements(layout.database, options, placement=layout) + distributed_statements(layout, options)
+    return schema_statements(layout.database, options, placement=layout) + distributed_statements(layout)

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from clickhouse_connect.driver.client import Client
 
+from tailhouse.pipeline.errors import first_line
+
 from ...retry import is_retryable
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ class FailoverClient:
                 last = exc
                 if len(self.replicas) > 1:
                     log.warning("replica %s: %s failed (%s); trying the next replica", self.replicas[index], what,
-                                str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+                                first_line(exc))
                 continue
             if index != self._current:
                 log.info("now writing to replica %s", self.replicas[index])

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from ..config import ClickHouseExporterConfig, split_endpoint
 
-from ..events_table import TableOptions
 from ..migrations import schema_statements
 from ..ddl import EVENTS_ALL, quote
 from .cluster_ddl import ClusterLayout, cluster_schema_statements
@@ -25,7 +24,7 @@ class InvalidTraceId(ValueError):
 
 def schema_ddl(config: ClickHouseExporterConfig) -> list[str]:
     """Every DDL statement the exporter would run with `create_schema: true`, in order."""
-    options = TableOptions(ttl_days=int(config.ttl // 86400))
+    options = config.table_options()
     if config.cluster is not None:
         mode = config.sharding.mode if config.sharding else "client"
         return cluster_schema_statements(

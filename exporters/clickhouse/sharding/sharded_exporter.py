@@ -29,7 +29,6 @@ from tailhouse.pipeline.stats import Stats
 from ...deadletter import DeadLetterStore
 from ..client import client_for
 from ..config import ClickHouseExporterConfig, split_endpoint
-from ..events_table import TableOptions
 from ..exporter import ClickHouseExporter, ClickHouseWriter, Route
 from ..migrations import migrate
 from .cluster_ddl import EVENTS_INGEST, ClusterLayout, distributed_statements, quote
@@ -133,10 +132,6 @@ class ShardedClickHouseExporter(ClickHouseExporter):
             routes.append(Route("clickhouse", writer))
         super().__init__(name, config, stats, log_dir, routes, shapes)
 
-    def shard_databases(self) -> list[str]:
-        """The database of each shard's route, in shard order (client mode)."""
-        return [r.writer.database for r in self.routes]
-
     async def start(self, kinds: list[str]) -> None:
         """Create the cluster schema (once, ON CLUSTER) when configured, then open the logs and start every shard."""
         if self.layout is not None and self.config.create_schema:
@@ -146,9 +141,9 @@ class ShardedClickHouseExporter(ClickHouseExporter):
     def _migrate_cluster(self, layout: ClusterLayout) -> None:
         client = self.routes[0].writer.new_client()
         try:
-            options = TableOptions(ttl_days=int(self.config.ttl // 86400))
+            options = self.config.table_options()
             applied = migrate(client, layout.database, options, layout)
-            for stmt in distributed_statements(layout, options):
+            for stmt in distributed_statements(layout):
                 client.command(stmt)
             log.info("exporter %s: cluster %s schema ready in %s (migrations applied: %s)", self.name,
                      layout.cluster, layout.database, applied or "none")

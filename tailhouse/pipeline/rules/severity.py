@@ -14,7 +14,6 @@ CRITICAL, HIGH, NORMAL, LOW = 0, 1, 2, 3
 SEVERITY_LEVELS: tuple[tuple[str, int], ...] = (
     ("TRACE", 1), ("DEBUG", 5), ("INFO", 9), ("WARN", 13), ("ERROR", 17), ("FATAL", 21),
 )
-SEVERITY_MAX = 24
 # what `--level` options offer (lower case)
 LEVEL_NAMES: tuple[str, ...] = tuple(n.lower() for n, _ in SEVERITY_LEVELS)
 # other spellings of a level name that users type (`--level warning`)

@@ -64,7 +64,6 @@ class Cursor:
         self._open: dict[int, int] = {}   # lo -> hi of cut batches not yet done
         self._done: dict[int, int] = {}   # lo -> hi of batches done beyond `committed` (finished out of order)
         self._file: int | None = None
-        self.skipped_entries = 0
         # Readers on the event loop and writers in worker threads share the state.
         self._lock = threading.RLock()
 
@@ -84,7 +83,6 @@ class Cursor:
             if zlib.crc32(body) != crc:
                 # A torn last entry is expected after a crash (it was never acted on); anything else is noted.
                 if pos + ENTRY_SIZE < whole:
-                    self.skipped_entries += 1
                     log.warning("cursor %s: skipping a damaged entry at offset %d", self.path, pos)
                 continue
             kind, a, b, c = _ENTRY.unpack(body)

@@ -91,7 +91,7 @@ class Damage:
 
 @dataclass
 class SegmentScan:
-    """What a segment holds: (lsn, offset, items, size) per valid record, and its damaged regions."""
+    """What a segment holds: (lsn, offset, items, record length) per valid record, and its damaged regions."""
 
     records: list[tuple[int, int, int, int]] = field(default_factory=list)
     damage: list[Damage] = field(default_factory=list)

@@ -62,7 +62,7 @@ class LogLocked(RuntimeError):
     """Another process holds the log directory."""
 
 
-def request_digest(payload: bytes) -> bytes:
+def request_digest(payload: bytes | memoryview) -> bytes:
     """Identity of a request's bytes: a byte-identical resend has the same digest."""
     return hashlib.blake2b(payload, digest_size=16).digest()
 
@@ -213,9 +213,8 @@ class WriteAheadLog:
 
     def _recover(self) -> Recovery:
         recovery = Recovery()
-        paths = sorted((p for p in self.directory.iterdir() if segment_first_lsn(p) is not None),
-                       key=lambda p: segment_first_lsn(p) or 0)
-        firsts = [segment_first_lsn(p) or 0 for p in paths]
+        named = sorted((first, p) for p in self.directory.iterdir() if (first := segment_first_lsn(p)) is not None)
+        firsts, paths = [first for first, _ in named], [p for _, p in named]
         expected: int | None = None   # the LSN the next valid record should carry
         for i, path in enumerate(paths):
             first = firsts[i]
@@ -232,9 +231,10 @@ class WriteAheadLog:
                 if lsn > start:  # records start..lsn-1 were swallowed by damage
                     recovery.corrupt_records += lsn - start
                     seg.damaged = True
-                entry, _ = decode_at(data, offset)
-                self._index(seg, lsn, offset, items, len(entry.payload))
-                self._remember(request_digest(entry.payload))
+                # scan_segment checked the record (CRC included): index it from its frame, no second decode
+                payload = memoryview(data)[offset + HEADER.size + BODY_PREFIX.size:offset + length]
+                self._index(seg, lsn, offset, items, len(payload))
+                self._remember(request_digest(payload))
                 expected = lsn + 1
                 indexed_end = offset + length
             start = expected if expected is not None else first
@@ -546,7 +546,7 @@ class WriteAheadLog:
                   seg.path.name, reason)
 
     def _segment_of(self, lsn: int) -> _Segment | None:
-        i = bisect.bisect_right([s.first for s in self._segments], lsn) - 1
+        i = bisect.bisect_right(self._segments, lsn, key=lambda s: s.first) - 1
         return self._segments[i] if i >= 0 else None
 
     def _locate(self, lsn: int) -> tuple[_Segment, int, int] | None:
@@ -659,7 +659,9 @@ class WriteAheadLog:
 
     def close_files(self) -> None:
         """Sync and close every file and release the directory lock (blocking)."""
-        with self._lock:
+        # The descriptor's own lock first (the order appends take them in): a timer fsync that was
+        # already running in a worker thread when the timer was cancelled finishes before the close.
+        with self._io_lock, self._lock:
             if self._fd is not None:
                 if self._dirty:
                     os.fsync(self._fd)
