@@ -147,11 +147,6 @@ class RunningService:
         return self.endpoint("otlp/grpc")
 
     @property
-    def otlp_http_url(self) -> str:
-        """Base URL of the OTLP/HTTP receiver (add /v1/traces, /v1/logs, /v1/metrics)."""
-        return self.endpoint("otlp/http")
-
-    @property
     def tail_url(self) -> str:
         """URL Workers tail events are POSTed to (…/v1/tail)."""
         return self.endpoint("tail/http")

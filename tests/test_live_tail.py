@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import queue
 import socket
@@ -123,7 +122,6 @@ def test_a_tail_post_reaches_a_topic_subscriber_within_a_second(live: Live) -> N
     exceptions = Subscriber(live.svc.admin_url, topic=f"tail.{script}.exception")
     everything = Subscriber(live.svc.admin_url, type="tail", service=script)
     try:
-        started = time.monotonic()
         status, answer, _ = post_json(live.tail_url, [_tail_item(script, trace_id)])
         acked = time.monotonic()
         assert status == 200, answer
@@ -134,7 +132,6 @@ def test_a_tail_post_reaches_a_topic_subscriber_within_a_second(live: Live) -> N
         assert everything.wait_for(lambda e: e["event_name"] == "exception")
         assert sorted(e["event_name"] for _, e in everything.events) == ["console.warn", "exception", "fetch"]
         assert len(exceptions.events) == 1
-        assert started <= acked
     finally:
         exceptions.close()
         everything.close()
@@ -310,4 +307,3 @@ def test_decoded_span_and_pretty_line() -> None:
     line = pretty(ev, colour=False)
     assert line == "22:13:20.123 ERROR span   checkout POST /cart: 12.5ms Error card declined  trace=0101010101010101"
     assert pretty(ev, colour=True).startswith("\033[31m")
-    assert io.StringIO().isatty() is False
