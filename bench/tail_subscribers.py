@@ -25,7 +25,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from bench.otlp_grpc import SPANS_PER_REQUEST, _send_all, make_requests
+from bench.otlp_grpc import METHODS, SPANS_PER_REQUEST, _send_all, make_requests
 
 
 class Reader(threading.Thread):
@@ -62,6 +62,11 @@ class Reader(threading.Thread):
         self.sock.close()
 
 
+def _send(endpoint: str, requests: list[bytes], seconds: float, args: argparse.Namespace) -> tuple[int, int, list[float]]:
+    """Trace requests from `args.senders` processes for `seconds`: (spans acked, failed calls, ack ms)."""
+    return _send_all(endpoint, requests, seconds, args.senders, args.concurrency, METHODS["traces"])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=15)
@@ -79,8 +84,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         svc = start(Path(d), "default", mode="subprocess", batch_size=8192, batch_timeout="1s")
         try:
-            _send_all(svc.grpc_endpoint, requests, 2, args.senders, args.concurrency)  # warm up
-            acked0, errors0, _ = _send_all(svc.grpc_endpoint, requests, args.seconds, args.senders, args.concurrency)
+            _send(svc.grpc_endpoint, requests, 2, args)  # warm up
+            acked0, errors0, _ = _send(svc.grpc_endpoint, requests, args.seconds, args)
             rate0 = acked0 / args.seconds
             print(f"0 subscribers: {rate0:,.0f} spans/s acknowledged ({errors0} failed calls)", flush=True)
 
@@ -89,7 +94,7 @@ def main() -> None:
                 phases.append((label, *_with_subscribers(svc, requests, args, where)))
             # the machine's speed drifts: a second baseline after the subscribers left, averaged with the first
             time.sleep(2)
-            acked2, _, _ = _send_all(svc.grpc_endpoint, requests, args.seconds, args.senders, args.concurrency)
+            acked2, _, _ = _send(svc.grpc_endpoint, requests, args.seconds, args)
             print(f"0 subscribers again: {acked2 / args.seconds:,.0f} spans/s acknowledged", flush=True)
             rate0 = (rate0 + acked2 / args.seconds) / 2
             svc.flush(timeout=1800)
@@ -115,7 +120,7 @@ def _with_subscribers(svc, requests, args, where: str):  # type: ignore[no-untyp
         if time.monotonic() > deadline:
             raise RuntimeError("subscribers did not connect")
         time.sleep(0.05)
-    acked, errors, _ = _send_all(svc.grpc_endpoint, requests, args.seconds, args.senders, args.concurrency)
+    acked, errors, _ = _send(svc.grpc_endpoint, requests, args.seconds, args)
     rate = acked / args.seconds
     time.sleep(1)
     live = svc.get_json("/stats")[1]["live_tail"]
