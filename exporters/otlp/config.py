@@ -12,8 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tailhouse.pipeline.config_loader import ConfigError, Duration
-
-from ..clickhouse.config import RetryConfig, SendingConfig, SendingQueueConfig
+from tailhouse.pipeline.exporter_config import RetryConfig, SendingConfig, SendingQueueConfig
 
 GRPC_COMPRESSIONS = ("gzip", "none")
 HTTP_COMPRESSIONS = ("gzip", "zstd", "none")

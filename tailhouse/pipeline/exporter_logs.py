@@ -13,9 +13,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .backoff import Backoff
+from .exporter_config import RetryConfig, SendingQueueConfig
 from .sender import BatchShape, DeadLetter, Push, QueuedSender
 from .signals import KIND_SIGNALS, Signal
 from .stats import Stats
@@ -170,7 +170,8 @@ class LoggedExporter:
         return await self.logs.flush(timeout)
 
 
-def exporter_logs(exporter: str, directory: Path, queue: Any, retry: Any, stats: Stats) -> ExporterLogs:
+def exporter_logs(exporter: str, directory: Path, queue: SendingQueueConfig, retry: RetryConfig,
+                  stats: Stats) -> ExporterLogs:
     """ExporterLogs from an exporter's `sending_queue` and `retry_on_failure` config blocks."""
     options = LogOptions(segment_bytes=queue.segment_size_mib * 2**20, max_bytes=queue.max_size_mib * 2**20,
                          memory_bytes=queue.memory_mib * 2**20, fsync=queue.fsync,
