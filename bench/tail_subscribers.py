@@ -34,7 +34,8 @@ class Reader(threading.Thread):
     def __init__(self, port: int, query: str) -> None:
         super().__init__(daemon=True)
         self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(f"GET /tail?{query} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+        # an IP Host: the admin endpoint refuses other host names (DNS rebinding)
+        self.sock.sendall(f"GET /tail?{query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
         self.events = 0
         self.cut = False
         self.start()
